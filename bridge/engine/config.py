@@ -1,0 +1,55 @@
+"""Engine configuration: plain dataclasses, built by the bridge's settings or a scenario file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .ewt import Estimator, default_estimators
+from .hours import BusinessHours
+from .policy import AssignmentPolicy, LongestIdle
+
+GENERAL = "GENERAL"
+
+
+def queue_key(company: str, queue: str | None = None) -> str:
+    """Support queues are per company; ``Company/GENERAL`` when no queue is named."""
+    return f"{company}/{queue or GENERAL}"
+
+
+@dataclass(slots=True)
+class QueueConfig:
+    """Rules of one support queue. Timers are off when their seconds are None."""
+
+    max_wait: float | None = None
+    # Where a chat goes when max_wait passes; None closes it as "no agent available".
+    max_wait_overflow: str | None = None
+    hours: BusinessHours | None = None
+    # Where a handoff goes while the queue is closed; None refuses it with QueueClosed.
+    closed_overflow: str | None = None
+    inactivity_warn_after: float | None = None
+    inactivity_close_after: float | None = None
+
+
+@dataclass(slots=True)
+class EngineConfig:
+    # Administrator switch: agents set "available for N" and get chats without a click.
+    auto_accept: bool = True
+    policy: AssignmentPolicy = field(default_factory=LongestIdle)
+    default_capacity: int = 1
+    # Most chats an agent may hold: the cap in manual mode and the largest N of "available for N".
+    manual_capacity: int = 10
+    # Seconds an agent who disconnects or becomes unavailable keeps their chats; None = forever.
+    agent_gone_grace: float | None = None
+    # Where such chats go; None = the front of the queue each chat came from.
+    agent_gone_queue: str | None = None
+    queues: dict[str, QueueConfig] = field(default_factory=dict)
+    default_queue: QueueConfig = field(default_factory=QueueConfig)
+    # Refuse handoffs to queues not configured above (the bridge's choice); else create them.
+    strict_queues: bool = False
+    system_messages: bool = True
+    estimators: list[Estimator] = field(default_factory=default_estimators)
+    # Emit WaitEstimated for every chat that has to wait (what the user was told on arrival).
+    record_estimates: bool = True
+
+    def queue_config(self, key: str) -> QueueConfig:
+        return self.queues.get(key, self.default_queue)

@@ -1,0 +1,99 @@
+"""Domain errors: a rule said no, and nothing changed.
+
+Each error carries a stable machine-readable ``code``. They know nothing about HTTP; the bridge
+maps them to statuses in one place (``bridge.http.errors``).
+"""
+
+from __future__ import annotations
+
+
+class LivechatError(Exception):
+    """A rule said no; nothing changed."""
+
+    code = "livechat_error"
+
+
+class NotFound(LivechatError):
+    code = "not_found"
+
+
+class UnknownChat(NotFound):
+    code = "unknown_chat"
+
+
+class UnknownAgent(NotFound):
+    code = "unknown_agent"
+
+
+class UnknownQueue(NotFound):
+    code = "unknown_queue"
+
+
+class DuplicateChat(LivechatError):
+    code = "duplicate_chat"
+
+
+class NotPermitted(LivechatError):
+    """The agent lacks the IT Agent role or the ESChat_Agent permission."""
+
+    code = "not_permitted"
+
+
+class OutOfReach(LivechatError):
+    """The chat is not in the agent's support queues, or is held by someone else."""
+
+    code = "out_of_reach"
+
+
+class WrongState(LivechatError):
+    code = "wrong_state"
+
+
+class ChatNotQueued(WrongState):
+    code = "chat_not_queued"
+
+
+class ChatNotActive(WrongState):
+    """The chat is not assigned to this agent, or it is already closed."""
+
+    code = "chat_not_active"
+
+
+class ChatClosed(WrongState):
+    code = "chat_closed"
+
+
+class AlreadyCancelled(WrongState):
+    code = "already_cancelled"
+
+
+class AgentUnavailable(WrongState):
+    code = "agent_unavailable"
+
+
+class AttachmentNotAllowed(LivechatError):
+    """A virtual-agent chat never carries attachments."""
+
+    code = "attachments_not_allowed"
+
+
+class CapacityReached(LivechatError):
+    code = "capacity_reached"
+
+
+class ConfirmationRequired(LivechatError):
+    """Abandoning a chat without a ticket needs the agent's explicit confirmation."""
+
+    code = "confirmation_required"
+
+
+class QueueClosed(LivechatError):
+    """The support queue is outside its business hours and has no overflow queue."""
+
+    code = "queue_closed"
+
+
+class InvalidCommand(LivechatError):
+    """The command's arguments contradict each other or the domain (e.g. transfer to oneself)."""
+
+    code = "invalid_command"

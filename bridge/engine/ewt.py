@@ -1,0 +1,70 @@
+"""Estimated wait time (EWT) for a waiting chat: pluggable, documented estimators.
+
+Both estimators answer "how long until the chat at ``position`` in this queue is accepted?".
+The engine asks them on arrival (recorded as ``WaitEstimated``) and whenever the bridge pushes
+an update, so the simulator measures exactly what users are told.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from .model import Queue
+
+
+class Estimator(Protocol):
+    name: str
+
+    def estimate(self, queue: Queue, position: int, now: float) -> float | None: ...
+
+
+class QueueState:
+    """Position times the mean recent handle time, divided by the queue's serving slots.
+
+    With c busy slots and exponential handle times, the p-th slot to free up does so after
+    p / (c * mu) on average: this is that expectation. None when nobody serves the queue.
+    """
+
+    name = "queue_state"
+
+    def __init__(self, default_handle: float = 300.0) -> None:
+        self.default_handle = default_handle
+
+    def estimate(self, queue: Queue, position: int, now: float) -> float | None:
+        if queue.slots <= 0:
+            return None
+        handle = queue.mean_handle() or self.default_handle
+        return position * handle / queue.slots
+
+
+class RecentHistory:
+    """Weighted mean wait of the chats most recently accepted from the queue.
+
+    The last ``depth`` acceptances within ``window`` seconds, the newest weighted ``depth``
+    down to the oldest weighted 1. Falls back to ``fallback`` when there is no such history.
+    """
+
+    name = "recent_history"
+
+    def __init__(
+        self, depth: int = 10, window: float = 600.0, fallback: Estimator | None = None
+    ) -> None:
+        self.depth = depth
+        self.window = window
+        self.fallback = fallback or QueueState()
+
+    def estimate(self, queue: Queue, position: int, now: float) -> float | None:
+        recent = [w for at, w in list(queue.waits)[-self.depth :] if now - at <= self.window]
+        if not recent:
+            return self.fallback.estimate(queue, position, now)
+        weights = range(1, len(recent) + 1)  # oldest 1 ... newest len(recent)
+        return sum(w * k for w, k in zip(recent, weights, strict=True)) / sum(weights)
+
+
+def default_estimators() -> list[Estimator]:
+    """The first one is what users are told; the others are recorded for comparison."""
+    return [RecentHistory(), QueueState()]
+
+
+ESTIMATORS: dict[str, type[Estimator]] = {"recent_history": RecentHistory, "queue_state": QueueState}

@@ -1,0 +1,49 @@
+"""Business hours of a support queue: weekly opening hours in a time zone, minus holidays.
+
+Pure functions of ``now`` (epoch seconds) so the bridge (wall clock) and the simulator
+(simulated clock plus a start date) answer the same question the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(slots=True)
+class BusinessHours:
+    """Opening hours: ``weekly["mon"] = [("08:00", "18:00")]``; a missing day is closed."""
+
+    timezone: str = "UTC"
+    weekly: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    holidays: set[date] = field(default_factory=set)
+    _zone: ZoneInfo | None = field(default=None, repr=False, compare=False)
+    _spans: dict[int, list[tuple[time, time]]] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        self._zone = ZoneInfo(self.timezone)
+        spans: dict[int, list[tuple[time, time]]] = {}
+        for day, ranges in self.weekly.items():
+            index = DAYS.index(day.lower()[:3])
+            spans[index] = [(_parse(a), _parse(b)) for a, b in ranges]
+        self._spans = spans
+        self.holidays = {d if isinstance(d, date) else date.fromisoformat(d) for d in self.holidays}
+
+    def is_open(self, now: float) -> bool:
+        local = datetime.fromtimestamp(now, self._zone)
+        if local.date() in self.holidays:
+            return False
+        clock = local.time()
+        assert self._spans is not None
+        return any(start <= clock < end for start, end in self._spans.get(local.weekday(), ()))
+
+
+def _parse(text: str) -> time:
+    if text in ("24:00", "24:00:00"):
+        return time.max
+    return time.fromisoformat(text)

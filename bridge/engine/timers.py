@@ -1,0 +1,105 @@
+"""Timers inside the engine: maximum wait, agent-gone grace and user inactivity.
+
+Appliers schedule deadlines in one heap; drivers ask ``next_deadline()`` and call
+``advance(now)``. A fired timer re-checks the state through its token, so a timer made stale
+by an accept, transfer or cancel does nothing: nothing needs cancelling.
+"""
+
+from __future__ import annotations
+
+import heapq
+
+from . import events as ev
+from .model import ASSIGNED, QUEUED, Agent
+from .routing import Routing
+from .state import AGENT_GONE, INACTIVITY_CLOSE, INACTIVITY_WARN, MAX_WAIT
+
+
+class Timers(Routing):
+    def next_deadline(self) -> float | None:
+        """The earliest live deadline; stale entries at the top are dropped on the way."""
+        timers = self._timers
+        while timers:
+            at, _, kind, key, token = timers[0]
+            if self._live(kind, key, token):
+                return at
+            heapq.heappop(timers)
+        return None
+
+    def advance(self, now: float | None = None) -> list[ev.Event]:
+        """Fire every timer due by ``now``; events are stamped with their deadline."""
+        now = self._clock() if now is None else now
+        out: list[ev.Event] = []
+        timers = self._timers
+        while timers and timers[0][0] <= now:
+            at, _, kind, key, token = heapq.heappop(timers)
+            if self._live(kind, key, token):
+                _FIRE[kind](self, out, at, key)
+        return out
+
+    def _live(self, kind: str, key: str, token: object) -> bool:
+        if kind == AGENT_GONE:
+            agent = self.agents[key]
+            return agent.gone_token == token and not agent.present and bool(
+                agent.chats or agent.inbox
+            )
+        chat = self.chats[key]
+        if kind == MAX_WAIT:
+            return chat.state == QUEUED and chat.stint == token and chat.target_agent is None
+        return chat.state == ASSIGNED and not chat.user_cancelled and chat.last_user_at == token
+
+    def _max_wait(self, out: list[ev.Event], at: float, chat_id: str) -> None:
+        chat = self.chats[chat_id]
+        cfg = self.config.queue_config(chat.queue)
+        target = cfg.max_wait_overflow
+        if target is not None and target != chat.queue:
+            self._say(out, chat, at, "overflowed",
+                      "All agents here are busy: your chat moved to another support queue.")
+            self._emit(out, ev.NoteAdded(at, chat.id, chat.n + 1, None,
+                                         f"Overflowed from {chat.queue} after waiting "
+                                         f"{cfg.max_wait:g} s."))
+            self._emit(out, ev.ChatOverflowed(at, chat.id, chat.queue, target, "max_wait"))
+            self._offer(out, chat, at)
+            return
+        self._say(out, chat, at, "no_agent", "No agent is available right now. Please try later.")
+        self._emit(out, ev.ChatClosed(at, chat.id, None, ev.CLOSE_NO_AGENT))
+
+    def _agent_gone(self, out: list[ev.Event], at: float, agent_id: str) -> None:
+        agent = self.agents[agent_id]
+        self._requeue_all(out, agent, at, "agent_gone")
+
+    def _requeue_all(self, out: list[ev.Event], agent: Agent, at: float, reason: str) -> None:
+        """Give every chat the agent holds or was sent back to a queue's front lane."""
+        chats = [self.chats[c] for c in (*agent.chats, *agent.inbox)]
+        for chat in chats:
+            target = self.config.agent_gone_queue or chat.queue
+            self._say(out, chat, at, "requeued",
+                      "Your agent is no longer available: you are first in line for the next.")
+            self._emit(out, ev.NoteAdded(at, chat.id, chat.n + 1, None,
+                                         f"Returned to {target}: {agent.display_name} left "
+                                         f"({reason})."))
+            self._emit(out, ev.ChatRequeued(at, chat.id, agent.id, target, reason))
+        for chat in chats:
+            self._offer(out, chat, at, skip=agent.id)
+
+    def _inactivity_warn(self, out: list[ev.Event], at: float, chat_id: str) -> None:
+        chat = self.chats[chat_id]
+        close = self.config.queue_config(chat.queue).inactivity_close_after
+        self._emit(out, ev.InactivityWarned(at, chat.id, chat.agent_id))
+        later = f" It will close in {close:g} s without a reply." if close is not None else ""
+        self._say(out, chat, at, "inactivity", f"Are you still there?{later}")
+
+    def _inactivity_close(self, out: list[ev.Event], at: float, chat_id: str) -> None:
+        chat = self.chats[chat_id]
+        agent = self.agents[chat.agent_id]  # type: ignore[index]
+        self._say(out, chat, at, "ended", "The chat was closed after a period of inactivity.")
+        self._emit(out, ev.ChatClosed(at, chat.id, agent.id, ev.CLOSE_INACTIVE))
+        self._fill(out, agent, at)
+
+
+_FIRE = {
+    MAX_WAIT: Timers._max_wait,
+    AGENT_GONE: Timers._agent_gone,
+    INACTIVITY_WARN: Timers._inactivity_warn,
+    INACTIVITY_CLOSE: Timers._inactivity_close,
+}

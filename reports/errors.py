@@ -1,0 +1,28 @@
+"""Report errors: the input could not be turned into a report; each carries a stable ``code``.
+
+The CLI turns any of these into a one-line message and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+
+class ReportError(Exception):
+    """The log or a frame cannot be reported on; nothing was written."""
+
+    code = "report_error"
+
+
+class LogNotFound(ReportError):
+    code = "log_not_found"
+
+
+class LogUnreadable(ReportError):
+    """The file is neither a Parquet event log nor a bridge SQLite store, or it is damaged."""
+
+    code = "log_unreadable"
+
+
+class SchemaMismatch(ReportError):
+    """A frame lacks columns or has the wrong dtypes: catching it early beats a KeyError later."""
+
+    code = "schema_mismatch"

@@ -1,0 +1,245 @@
+"""Event log -> canonical frame: one code path for events in memory, Parquet and the SQLite store.
+
+Columns are built per event type straight from attributes (no ``to_row`` dict, no JSON for the
+fields the facts read). Fields left in ``payload`` skip their dataclass defaults, so a typical
+simulated chat encodes no JSON at all; ``frame_to_rows`` puts the defaults back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Mapping
+from functools import cache
+from operator import attrgetter
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from bridge.engine.events import EVENT_TYPES, SCHEMA_VERSION, Event, upcast
+
+from .errors import LogNotFound, LogUnreadable, SchemaMismatch
+from .schema import FLAT_FIELDS, LOG_SCHEMA, canonical_log, validate
+
+_HEADER = ("at", "chat_id", "agent_id")
+_NUMERIC = {c for c, kind in LOG_SCHEMA.items() if kind in ("float", "Int64", "boolean")}
+_SQL = "SELECT seq, at, type, version, chat_id, agent_id, payload FROM events ORDER BY seq"
+
+
+class _Layout(NamedTuple):
+    """How one event class maps onto the frame: flattened fields, JSON fields and defaults."""
+
+    header: tuple[str, ...]
+    flat: tuple[str, ...]
+    rest: tuple[str, ...]
+    defaults: Mapping[str, Any]
+
+
+@cache
+def _layout(type_name: str) -> _Layout:
+    cls = EVENT_TYPES.get(type_name)
+    if cls is None:  # unknown type from a newer writer: keep it, flatten what we know
+        return _Layout(("chat_id", "agent_id"), FLAT_FIELDS, (), {})
+    names = [f.name for f in dataclasses.fields(cls)]
+    defaults = {
+        f.name: f.default for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING
+    }
+    return _Layout(
+        tuple(h for h in _HEADER[1:] if h in names),
+        tuple(f for f in names if f in FLAT_FIELDS),
+        tuple(f for f in names if f not in FLAT_FIELDS and f not in _HEADER),
+        defaults,
+    )
+
+
+def _encode_rest(dicts: Iterable[Mapping[str, Any]], defaults: Mapping[str, Any]) -> list[Any]:
+    """JSON of the non-default fields, None when every field has its default value."""
+    out: list[Any] = []
+    for d in dicts:
+        kept = {k: v for k, v in d.items() if k not in defaults or v != defaults[k]}
+        out.append(json.dumps(kept, separators=(",", ":"), default=str) if kept else None)
+    return out
+
+
+class _Columns:
+    """Full-length column arrays filled type block by type block, already in seq order."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.arrays: dict[str, np.ndarray] = {}
+        self.type_codes = np.full(n, -1, dtype=np.int32)
+        self.type_names: list[str] = []
+
+    def add(self, idx: np.ndarray, type_name: str, cols: Mapping[str, list[Any]]) -> None:
+        self.type_codes[idx] = len(self.type_names)
+        self.type_names.append(type_name)
+        for col, values in cols.items():
+            if col not in self.arrays:
+                numeric = col in _NUMERIC
+                fill = np.nan if numeric else None
+                self.arrays[col] = np.full(self.n, fill, dtype=float if numeric else object)
+            target = self.arrays[col]
+            if target.dtype == object:
+                target[idx] = np.fromiter(values, dtype=object, count=len(values))
+            else:
+                target[idx] = np.asarray(values, dtype=float)
+
+    def frame(self, seq: Any, version: Any) -> pd.DataFrame:
+        columns: dict[str, Any] = dict(self.arrays)
+        columns["type"] = pd.Categorical.from_codes(self.type_codes, self.type_names)
+        columns["seq"] = seq
+        columns["version"] = version
+        return canonical_log(columns, self.n)
+
+
+def _queues_json(values: list[Any]) -> list[Any]:
+    return [None if v is None else json.dumps(list(v)) for v in values]
+
+
+def _group(keys: Iterable[Any]) -> dict[Any, list[int]]:
+    groups: dict[Any, list[int]] = {}
+    for i, key in enumerate(keys):
+        groups.setdefault(key, []).append(i)
+    return groups
+
+
+def events_to_frame(events: Iterable[Event]) -> pd.DataFrame:
+    """Canonical frame of events in order; ``seq`` is the position in ``events``."""
+    events = events if isinstance(events, list) else list(events)
+    columns = _Columns(len(events))
+    for cls, positions in _group(e.__class__ for e in events).items():
+        block = [events[i] for i in positions]
+        layout = _layout(cls.__name__)
+        cols: dict[str, list[Any]] = {"at": list(map(attrgetter("at"), block))}
+        for name in (*layout.header, *layout.flat):
+            cols[name] = list(map(attrgetter(name), block))
+        if "queues" in cols:
+            cols["queues"] = _queues_json(cols["queues"])
+        if layout.rest:
+            get = attrgetter(*layout.rest) if len(layout.rest) > 1 else None
+            dicts = (
+                dict(zip(layout.rest, get(e), strict=True))
+                if get
+                else {layout.rest[0]: getattr(e, layout.rest[0])}
+                for e in block
+            )
+            cols["payload"] = _encode_rest(dicts, layout.defaults)
+        columns.add(np.asarray(positions), cls.__name__, cols)
+    n = len(events)
+    return columns.frame(np.arange(n), np.full(n, SCHEMA_VERSION))
+
+
+def rows_to_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """Canonical frame of stored rows (``to_row`` shape), upcast first, kept in the given order."""
+    rows = [upcast(r) if r.get("version", SCHEMA_VERSION) < SCHEMA_VERSION else r for r in rows]
+    columns = _Columns(len(rows))
+    for type_name, positions in _group(r["type"] for r in rows).items():
+        block = [rows[i] for i in positions]
+        payloads = [r.get("payload") or {} for r in block]
+        layout = _layout(type_name)
+        cols: dict[str, list[Any]] = {name: [r.get(name) for r in block] for name in _HEADER}
+        for name in layout.flat:
+            cols[name] = [p.get(name) for p in payloads]
+        if "queues" in cols:
+            cols["queues"] = _queues_json(cols["queues"])
+        rest = [{k: v for k, v in p.items() if k not in FLAT_FIELDS} for p in payloads]
+        cols["payload"] = _encode_rest(rest, layout.defaults)
+        columns.add(np.asarray(positions), type_name, cols)
+    seq = [r["seq"] for r in rows]
+    return columns.frame(seq, np.full(len(rows), SCHEMA_VERSION))
+
+
+def _plain(value: Any) -> Any:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def frame_to_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Stored rows (``to_row`` shape, defaults restored) of a canonical frame: the way back."""
+    out = []
+    for rec in frame.to_dict("records"):
+        layout = _layout(rec["type"])
+        payload = {k: v for k, v in layout.defaults.items() if k in layout.rest}
+        names = layout.flat if rec["type"] in EVENT_TYPES else FLAT_FIELDS
+        for name in names:
+            value = _plain(rec[name])
+            if value is not None or rec["type"] in EVENT_TYPES:
+                payload[name] = json.loads(value) if name == "queues" and value else value
+        if isinstance(rec["payload"], str):
+            payload.update(json.loads(rec["payload"]))
+        head = {k: _plain(rec[k]) for k in ("seq", "at", "type", "version", "chat_id", "agent_id")}
+        out.append({**head, "payload": payload})
+    return out
+
+
+def write_parquet(events: Iterable[Event] | pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """The simulator's log file: the canonical frame, so ``load`` reads it back unchanged."""
+    frame = events if isinstance(events, pd.DataFrame) else events_to_frame(events)
+    validate(frame, LOG_SCHEMA, "event log")
+    frame.to_parquet(path, index=False)
+    return Path(path)
+
+
+def _read_sqlite(path: Path) -> pd.DataFrame:
+    """Read-only, so reporting on a live bridge's WAL database never blocks or changes it."""
+    try:
+        con = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+        try:
+            fetched = con.execute(_SQL).fetchall()
+        finally:
+            con.close()
+        rows = [
+            {"seq": s, "at": a, "type": t, "version": v, "chat_id": c, "agent_id": g,
+             "payload": json.loads(p)}
+            for s, a, t, v, c, g, p in fetched
+        ]  # fmt: skip
+    except (sqlite3.Error, ValueError, TypeError) as exc:
+        raise LogUnreadable(f"{path}: not a readable bridge event store ({exc})") from exc
+    return rows_to_frame(rows)
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises many types for damaged files
+        raise LogUnreadable(f"{path}: not a readable Parquet event log ({exc})") from exc
+
+
+def _upcast_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    old = frame["version"].to_numpy() < SCHEMA_VERSION
+    if not old.any():
+        return frame
+    if old.all():
+        return rows_to_frame(frame_to_rows(frame))
+    rows = frame_to_rows(frame)  # rare: a log written across a schema change
+    return rows_to_frame(rows)
+
+
+def load(source: str | os.PathLike[str] | pd.DataFrame) -> pd.DataFrame:
+    """The canonical log frame from a Parquet log, a bridge SQLite store or a frame."""
+    if isinstance(source, pd.DataFrame):
+        frame = source
+    else:
+        path = Path(source)
+        if not path.exists():
+            raise LogNotFound(f"{path}: no such file")
+        if not path.is_file():
+            raise LogUnreadable(f"{path}: not a file")
+        with path.open("rb") as fh:
+            head = fh.read(16)
+        if head.startswith(b"SQLite format 3"):
+            frame = _read_sqlite(path)
+        elif head[:4] == b"PAR1":
+            frame = _read_parquet(path)
+        else:
+            raise LogUnreadable(f"{path}: neither a Parquet event log nor a SQLite event store")
+    try:
+        validate(frame, LOG_SCHEMA, "event log")
+    except SchemaMismatch:
+        raise
+    return _upcast_frame(frame)
