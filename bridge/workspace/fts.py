@@ -37,7 +37,9 @@ class FtsIndex:
         cols = ", ".join(self.columns)
         new = ", ".join(f"new.{c}" for c in self.columns)
         old = ", ".join(f"old.{c}" for c in self.columns)
-        delete = f"INSERT INTO {self.fts}({self.fts}, rowid, {cols}) VALUES ('delete', old.pk, {old});"
+        delete = (
+            f"INSERT INTO {self.fts}({self.fts}, rowid, {cols}) VALUES ('delete', old.pk, {old});"
+        )
         insert = f"INSERT INTO {self.fts}(rowid, {cols}) VALUES (new.pk, {new});"
         return f"""
 CREATE VIRTUAL TABLE IF NOT EXISTS {self.fts} USING fts5(
@@ -73,6 +75,7 @@ def ranked(
     ``where`` is an extra SQL condition on ``t`` with its ``params``. A blank term browses the
     table in ``pk`` order.
     """
+    limit = max(0, limit)  # SQLite reads a negative LIMIT as "no limit"
     extra = f"AND ({where})" if where else ""
     if not term.strip():
         sql = f"SELECT t.* FROM {index.table} t WHERE 1 {extra} ORDER BY t.pk LIMIT ?"

@@ -232,7 +232,7 @@ class Directory(Protocol):
     def set_status(self, ticket_id: str, status: str, reason: str = "") -> Ticket: ...
 
     def add_activity(self, ticket_id: str, text: str, article_id: str | None = None) -> Ticket:
-        """Append to the activity log; allowed on closed tickets too (it is a record, not a change)."""
+        """Append to the activity log; allowed on closed tickets (a record, not a change)."""
         ...
 
     def pin_article(self, ticket_id: str, article_id: str) -> Ticket:

@@ -72,7 +72,10 @@ class TicketTypeStatuses(BaseModel):
             (self.resolved, self.resolved_reason),
             (self.cancelled, self.cancelled_reason),
         ):
-            self.check(status, reason)
+            try:
+                self.check(status, reason)
+            except InvalidStatus as exc:  # a configuration mistake, reported as one
+                raise ValueError(str(exc)) from None
         unknown = [s for s in self.closed if s not in self.allowed]
         if unknown:
             raise ValueError(f"closed statuses not in allowed: {unknown}")
