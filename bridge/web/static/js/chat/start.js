@@ -1,0 +1,122 @@
+// The start form: company and topic (support queue), name, email, question, attachments.
+// It hands the chat over with the publishable source key, which may only open self-service
+// chats, and shows the chosen queue's availability (GET /api/v1/availability) as a hint.
+
+import { Api, enc } from "../api.js";
+import { $, fill, fmtDuration, h } from "../dom.js";
+import { FilePicker, describeLimits } from "./files.js";
+
+function parseQueues(raw) {
+  try {
+    const keys = JSON.parse(raw || "[]");
+    return Array.isArray(keys) ? keys.filter((k) => typeof k === "string" && k.includes("/")) : [];
+  } catch {
+    return [];
+  }
+}
+
+function split(key) {
+  const i = key.lastIndexOf("/");
+  return [key.slice(0, i), key.slice(i + 1)];
+}
+
+/** Fill the company / topic selects from the configured queues (free text when there are none). */
+function setupChoices(cfg) {
+  const keys = parseQueues(cfg.queues);
+  const companies = [...new Set(keys.map((k) => split(k)[0]))];
+  if (cfg.company && !companies.includes(cfg.company)) companies.unshift(cfg.company);
+  if (!companies.length) {
+    $("#company").replaceWith(h("input", { id: "company", required: true, value: cfg.company || "", autocomplete: "organization" }));
+    $("#queue").replaceWith(h("input", { id: "queue", value: cfg.queue || "GENERAL" }));
+    return;
+  }
+  fill($("#company"), companies.map((c) => h("option", { value: c, text: c, selected: c === cfg.company })));
+  const fillQueues = () => {
+    const company = $("#company").value;
+    const names = keys.filter((k) => split(k)[0] === company).map((k) => split(k)[1]);
+    if (!names.includes("GENERAL")) names.unshift("GENERAL");
+    const wanted = cfg.queue && names.includes(cfg.queue) ? cfg.queue : "GENERAL";
+    fill($("#queue"), names.map((n) => h("option", { value: n, text: n === "GENERAL" ? "General" : n.charAt(0) + n.slice(1).toLowerCase(), selected: n === wanted })));
+  };
+  $("#company").addEventListener("change", fillQueues);
+  fillQueues();
+}
+
+async function showAvailability(api) {
+  const company = $("#company").value.trim();
+  const queue = $("#queue").value.trim() || "GENERAL";
+  const out = $("#availability");
+  if (!company) return;
+  try {
+    const a = await api.get(`/api/v1/availability?company=${enc(company)}&queue=${enc(queue)}`);
+    if (!a.open) out.textContent = "This support queue is closed right now.";
+    else if (a.agents_available) out.textContent = `${a.agents_available} agent${a.agents_available > 1 ? "s" : ""} available · ${a.queue_length} waiting · estimated wait ${fmtDuration(a.estimated_wait)}`;
+    else out.textContent = `No agent is free right now · ${a.queue_length} waiting · estimated wait ${fmtDuration(a.estimated_wait)}`;
+  } catch {
+    out.textContent = "";
+  }
+}
+
+/** 128 random bits as hex (crypto.randomUUID needs a secure context; this does not). */
+function randomId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Show the form; resolves with the handoff's answer once a chat was started. */
+export function startChat(cfg, limits) {
+  const api = new Api({ apiKey: cfg.sourceKey });
+  const error = $("#start-error");
+  $("#start").hidden = false;
+  setupChoices(cfg);
+  $("#customer-id").value = cfg.customerId || "";
+  if (cfg.customerId) $("#customer-field").hidden = true;
+  $("#limits").textContent = describeLimits(limits);
+  const picker = new FilePicker($("#start-files"), $("#start-file-list"), limits, (msg) => { error.textContent = msg; });
+  for (const id of ["#company", "#queue"]) $(id).addEventListener("change", () => showAvailability(api));
+  showAvailability(api);
+  $("#name").focus();
+
+  // One key per handoff attempt, kept when the network failed so a retry cannot open two chats.
+  let idempotencyKey = randomId();
+  return new Promise((resolve) => {
+    $("#start-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      error.textContent = "";
+      const name = $("#name").value.trim();
+      const email = $("#email").value.trim();
+      const question = $("#question").value.trim();
+      const missing = [[name, "your name"], [question, "your question"], [$("#company").value.trim(), "the company"]].filter(([v]) => !v).map(([, l]) => l);
+      if (missing.length) {
+        error.textContent = `Please enter ${missing.join(" and ")}.`;
+        return;
+      }
+      if (email && !$("#email").checkValidity()) {
+        error.textContent = "Please enter a valid email address.";
+        return;
+      }
+      const button = $("#start-button");
+      button.disabled = true;
+      try {
+        const customerId = $("#customer-id").value.trim() || email || name;
+        const body = {
+          source: "self_service",
+          company: $("#company").value.trim(),
+          queue: $("#queue").value.trim() || "GENERAL",
+          customer: { id: customerId, name, ...(email ? { email } : {}) },
+          question,
+        };
+        const attachments = await picker.encoded();
+        if (attachments.length) body.attachments = attachments;
+        const result = await api.post("/api/v1/handoffs", body, { "Idempotency-Key": idempotencyKey });
+        $("#start").hidden = true;
+        resolve({ ...result, question });
+      } catch (err) {
+        error.textContent = err.message;
+        if (err.status !== 0) idempotencyKey = randomId();
+      } finally {
+        button.disabled = false;
+      }
+    });
+  });
+}

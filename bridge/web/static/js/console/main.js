@@ -1,0 +1,58 @@
+// The agent console: sign in, then keep everything current from the agent stream
+// (WS /api/v1/agent/stream), which resumes with since=<last seq> after a drop.
+
+import { ApiError, wsUrl } from "../api.js";
+import { signIn, signOut } from "../auth.js";
+import { $, toast } from "../dom.js";
+import { Stream } from "../stream.js";
+import { mountConversation } from "./conversation.js";
+import { mountHeader } from "./header.js";
+import { mountLists } from "./lists.js";
+import { mountSide } from "./side.js";
+import { ConsoleStore } from "./store.js";
+
+const STATUS_TEXT = { connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…", stopped: "Offline" };
+
+async function main() {
+  const { token, api, info } = await signIn({
+    root: $("#signin"),
+    title: "Agent's Console",
+    verify: (client) => client.get("/api/v1/agent/me"),
+  });
+  const store = new ConsoleStore(api, info);
+  store.addEventListener("error", (event) => toast(event.detail.message || String(event.detail)));
+  $("#app").hidden = false;
+  $("#signout").addEventListener("click", signOut);
+  mountHeader(store);
+  mountLists(store);
+  mountConversation(store);
+  mountSide(store);
+  await Promise.all([store.loadLists(), store.loadDirectory().catch(() => {})]);
+
+  const connection = $("#connection");
+  const stream = new Stream({
+    url: (since) => wsUrl("/api/v1/agent/stream", { token, since: since || null }),
+    onRow: (row) => store.applyRow(row),
+    onStatus: (status) => {
+      connection.textContent = STATUS_TEXT[status];
+      connection.dataset.status = status;
+      // Rows may have moved on between the first load and the socket opening, or during a drop.
+      if (status === "live") store.resync().catch((err) => toast(err.message));
+    },
+    onRepeatedFailure: async () => {
+      try {
+        await api.get("/api/v1/agent/me");
+        return true;
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 401) {
+          signOut();
+          return false;
+        }
+        return true;
+      }
+    },
+  });
+  stream.start();
+}
+
+main().catch((err) => toast(`The console could not start: ${err.message}`));
