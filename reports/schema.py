@@ -114,7 +114,7 @@ _CHECKS: dict[str, Callable[[Any], bool]] = {
     "Int64": lambda d: ptypes.is_integer_dtype(d),
     "boolean": ptypes.is_bool_dtype,
     "bool": lambda d: d == np.bool_,
-    "str": lambda d: ptypes.is_string_dtype(d) or d == object,
+    "str": ptypes.is_string_dtype,
 }
 
 
@@ -135,13 +135,35 @@ def validate(frame: pd.DataFrame, schema: Mapping[str, str], name: str) -> pd.Da
     return frame
 
 
+def fix_empty_columns(frame: pd.DataFrame, schema: Mapping[str, str]) -> pd.DataFrame:
+    """Give all-null columns their canonical dtype: Parquet cannot keep the type of nothing."""
+    broken = [
+        col
+        for col, kind in schema.items()
+        if col in frame.columns
+        and not _CHECKS[kind](frame[col].dtype)
+        and not frame[col].notna().any()
+    ]
+    if not broken:
+        return frame
+    nulls = np.full(len(frame), None, object)
+    return frame.assign(**{col: _cast(nulls, schema[col]) for col in broken})
+
+
 def _as_float(values: Any) -> np.ndarray:
     return np.asarray(values, dtype=float)  # None becomes NaN
 
 
 def _cast(values: Any, kind: str) -> Any:
     if kind == "category":
-        return values if isinstance(values, pd.Categorical) else pd.Categorical(values)
+        if isinstance(values, pd.Categorical):
+            cat = values
+        else:  # factorize hashes the objects directly; Categorical() first converts to Arrow
+            codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+            cat = pd.Categorical.from_codes(codes, pd.Index(uniques, dtype="str"))
+        if len(cat.categories) == 0:  # typed, so Parquet reads an all-null column back as category
+            cat = pd.Categorical(cat, categories=pd.Index([], dtype="str"))
+        return cat
     if kind == "float":
         return _as_float(values)
     if kind == "int":
