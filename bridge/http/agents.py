@@ -1,0 +1,252 @@
+"""The agent console's API (agent token): presence, lists, and actions on chats."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from bridge.engine.events import Event
+from bridge.engine.model import Agent
+from bridge.runtime import AgentClaims, Bridge
+from bridge.runtime.runner import agent_name
+
+from . import auth
+from .apidoc import doc
+from .keys import bridge_key
+from .schemas import (
+    AbandonIn,
+    ActionOut,
+    AgentChatOut,
+    AgentMeOut,
+    AvailabilityIn,
+    ChatListOut,
+    CountsOut,
+    DirectoryOut,
+    EmptyIn,
+    MessageIn,
+    NoteIn,
+    PostedOut,
+    ScreenNameIn,
+    TransferIn,
+    parse_body,
+)
+from .users import post
+from .views import summary
+
+routes = web.RouteTableDef()
+P = "/api/v1/agent"
+
+
+def me(bridge: Bridge, agent: Agent) -> dict[str, Any]:
+    return {
+        "agent_id": agent.id,
+        "first_name": agent.first_name,
+        "last_name": agent.last_name,
+        "screen_name": agent.screen_name,
+        "display_name": agent.display_name,
+        "queues": list(agent.queues),
+        "available": agent.available,
+        "capacity": agent.capacity,
+        "auto_accept": bridge.engine.config.auto_accept,
+        "counts": bridge.engine.counts(agent.id),
+    }
+
+
+@routes.get(f"{P}/me")
+@doc("Who I am, my presence and my console counts", response=AgentMeOut, auth="agent")
+async def get_me(request: web.Request) -> web.Response:
+    _, agent = await auth.active_agent(request)
+    return web.json_response(me(request.app[bridge_key], agent))
+
+
+@routes.put(f"{P}/availability")
+@doc(
+    'Available or not; with auto-accept, "available for N"',
+    body=AvailabilityIn,
+    response=AgentMeOut,
+    auth="agent",
+)
+async def put_availability(request: web.Request) -> web.Response:
+    claims, agent = await auth.active_agent(request)
+    bridge = request.app[bridge_key]
+    body = await parse_body(request, AvailabilityIn)
+    await bridge.runner.run(
+        lambda: bridge.engine.set_availability(claims.agent_id, body.available, body.capacity)
+    )
+    return web.json_response(me(bridge, agent))
+
+
+@routes.put(f"{P}/screen-name")
+@doc(
+    "The name users see (null: first and last name)",
+    body=ScreenNameIn,
+    response=AgentMeOut,
+    auth="agent",
+)
+async def put_screen_name(request: web.Request) -> web.Response:
+    claims, agent = await auth.active_agent(request)
+    bridge = request.app[bridge_key]
+    body = await parse_body(request, ScreenNameIn)
+    name = (body.screen_name or "").strip() or None
+    await bridge.runner.run(lambda: bridge.engine.set_screen_name(claims.agent_id, name))
+    return web.json_response(me(bridge, agent))
+
+
+@routes.get(f"{P}/counts")
+@doc("Queue, Transferred and My chats counts", response=CountsOut, auth="agent")
+async def get_counts(request: web.Request) -> web.Response:
+    claims, _ = await auth.active_agent(request)
+    return web.json_response(request.app[bridge_key].engine.counts(claims.agent_id))
+
+
+def _listing(pick: Callable[[Bridge, str], list[str]]) -> Callable[..., Any]:
+    async def handler(request: web.Request) -> web.Response:
+        claims, _ = await auth.active_agent(request)
+        bridge = request.app[bridge_key]
+        return web.json_response(
+            {"chats": [summary(bridge, c) for c in pick(bridge, claims.agent_id)]}
+        )
+
+    return handler
+
+
+list_queue = doc(
+    "Chats waiting in my queues (not transferred), oldest first", response=ChatListOut, auth="agent"
+)(_listing(lambda b, a: b.engine.queue_list(a)))
+list_transferred = doc("Chats transferred to me or my queues", response=ChatListOut, auth="agent")(
+    _listing(lambda b, a: b.engine.transferred_list(a))
+)
+list_mine = doc("My chats", response=ChatListOut, auth="agent")(
+    _listing(lambda b, a: b.engine.my_chats(a))
+)
+routes.get(f"{P}/queue")(list_queue)
+routes.get(f"{P}/transferred")(list_transferred)
+routes.get(f"{P}/chats")(list_mine)
+
+
+def chat_with_history(bridge: Bridge, chat_id: str) -> dict[str, Any]:
+    return {"chat": summary(bridge, chat_id), "history": bridge.store.chat_rows(chat_id)}
+
+
+@routes.get(f"{P}/chats/{{chat_id}}")
+@doc(
+    "A chat I can see, with its whole history including notes", response=AgentChatOut, auth="agent"
+)
+async def get_chat(request: web.Request) -> web.Response:
+    chat_id = request.match_info["chat_id"]
+    await auth.agent_who_sees(request, chat_id)
+    return web.json_response(chat_with_history(request.app[bridge_key], chat_id))
+
+
+@routes.post(f"{P}/chats/{{chat_id}}/accept")
+@doc(
+    "Accept a chat from Queue or Transferred; answers with the whole history",
+    body=EmptyIn,
+    response=AgentChatOut,
+    auth="agent",
+)
+async def accept(request: web.Request) -> web.Response:
+    chat_id, claims, bridge = await _chat_action(request, EmptyIn)
+    await bridge.runner.run(lambda: bridge.engine.accept(chat_id, claims.agent_id))
+    return web.json_response(chat_with_history(bridge, chat_id))
+
+
+@routes.post(f"{P}/chats/{{chat_id}}/messages")
+@doc("Post a message to the user", body=MessageIn, response=PostedOut, status=201, auth="agent")
+async def post_message(request: web.Request) -> web.Response:
+    chat_id, claims, bridge = await _chat_action(request, None)
+    body = await parse_body(request, MessageIn)
+    row = await post(bridge, chat_id, body, claims.agent_id)
+    return web.json_response({"seq": row["seq"], "n": row["payload"]["n"]}, status=201)
+
+
+@routes.post(f"{P}/chats/{{chat_id}}/notes")
+@doc("Add a note only agents see", body=NoteIn, response=PostedOut, status=201, auth="agent")
+async def add_note(request: web.Request) -> web.Response:
+    chat_id, claims, bridge = await _chat_action(request, None)
+    body = await parse_body(request, NoteIn)
+    rows = await bridge.runner.run(
+        lambda: bridge.engine.add_note(chat_id, claims.agent_id, body.text)
+    )
+    return web.json_response({"seq": rows[-1]["seq"], "n": rows[-1]["payload"]["n"]}, status=201)
+
+
+@routes.post(f"{P}/chats/{{chat_id}}/transfer")
+@doc(
+    "Transfer my chat to an agent or a support queue, with a note",
+    body=TransferIn,
+    response=ActionOut,
+    auth="agent",
+)
+async def transfer(request: web.Request) -> web.Response:
+    chat_id, claims, bridge = await _chat_action(request, None)
+    body = await parse_body(request, TransferIn)
+    return await _act(
+        bridge,
+        chat_id,
+        lambda: bridge.engine.transfer(
+            chat_id, claims.agent_id, to_agent=body.to_agent, to_queue=body.to_queue, note=body.note
+        ),
+    )
+
+
+@routes.post(f"{P}/chats/{{chat_id}}/end")
+@doc("End Chat: close it and tell the user", body=EmptyIn, response=ActionOut, auth="agent")
+async def end(request: web.Request) -> web.Response:
+    chat_id, claims, bridge = await _chat_action(request, EmptyIn)
+    return await _act(bridge, chat_id, lambda: bridge.engine.end(chat_id, claims.agent_id))
+
+
+@routes.post(f"{P}/chats/{{chat_id}}/abandon")
+@doc(
+    "Abandon: cancel the chat's tickets and close; without a ticket, confirm must be true",
+    body=AbandonIn,
+    response=ActionOut,
+    auth="agent",
+)
+async def abandon(request: web.Request) -> web.Response:
+    chat_id, claims, bridge = await _chat_action(request, None)
+    body = await parse_body(request, AbandonIn)
+    return await _act(
+        bridge,
+        chat_id,
+        lambda: bridge.engine.abandon(chat_id, claims.agent_id, confirm=body.confirm),
+    )
+
+
+@routes.get(f"{P}/directory")
+@doc("Agents and support queues to transfer to", response=DirectoryOut, auth="agent")
+async def directory(request: web.Request) -> web.Response:
+    await auth.active_agent(request)
+    engine = request.app[bridge_key].engine
+    agents = [
+        {
+            "agent_id": a.id,
+            "display_name": agent_name(engine, a.id),
+            "queues": list(a.queues),
+            "available": a.present,
+        }
+        for a in sorted(engine.agents.values(), key=lambda a: a.id)
+        if a.signed_in and a.permitted
+    ]
+    return web.json_response({"agents": agents, "queues": sorted(engine.queues)})
+
+
+async def _chat_action(
+    request: web.Request, empty: type[EmptyIn] | None
+) -> tuple[str, AgentClaims, Bridge]:
+    """The chat id, the agent (who must be able to see the chat) and the bridge."""
+    chat_id = request.match_info["chat_id"]
+    claims, _ = await auth.agent_who_sees(request, chat_id)
+    if empty is not None:
+        await parse_body(request, empty)
+    return chat_id, claims, request.app[bridge_key]
+
+
+async def _act(bridge: Bridge, chat_id: str, command: Callable[[], list[Event]]) -> web.Response:
+    rows = await bridge.runner.run(command)
+    return web.json_response(
+        {"chat_id": chat_id, "status": bridge.engine.chats[chat_id].state, "events": rows}
+    )

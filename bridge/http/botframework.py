@@ -1,0 +1,229 @@
+"""The Bot Framework handoff protocol (source API key): ``handoff.initiate`` in, statuses out.
+
+A bot built on the Bot Framework SDK hands its conversation over with
+``EventFactory.createHandoffInitiation(context, handoffContext, transcript)``: an ``event``
+activity named ``handoff.initiate`` whose ``value`` is the handoff context and whose
+attachment named ``Transcript`` holds the bot conversation (``{"activities": [...]}``). This
+module maps it onto the bridge's normal handoff path (``handoffs.hand_off``: same rules,
+same idempotency, the conversation id as the key):
+
+* customer from ``from`` (``id``, ``name``);
+* company from ``value.company`` (required), queue from ``value.skill`` (or ``value.queue``;
+  none means GENERAL), question from ``value.question`` or the user's last message, intent
+  from ``value.intent``, language from ``locale``;
+* the Transcript attachment becomes the chat's history: message activities from the user
+  (``from.role == "user"`` or the initiator's id) and from the bot. It is the only attachment a
+  virtual-agent handoff may carry: any other is refused (422 ``attachments_not_allowed``) and
+  nothing is stored.
+
+Answers go to the conversation over ``serviceUrl`` (see ``bridge.runtime.handoff_status``):
+the source must have a ``callback_secret``, with which they are signed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, Literal
+
+from aiohttp import web
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
+
+from bridge.engine.errors import LivechatError
+from bridge.runtime.follower import RowFollower
+from bridge.runtime.handoff_status import (
+    DETAIL_KEY,
+    FAILED,
+    HandoffStatusNotifier,
+    status_activity,
+)
+from bridge.settings import SourceSettings
+
+from . import auth, handoffs
+from .apidoc import doc
+from .errors import CallbackNotAllowed
+from .keys import bridge_key
+from .schemas import HandoffIn, HandoffOut, parse_body
+
+routes = web.RouteTableDef()
+TRANSCRIPT = "transcript"  # the attachment's name, compared case-insensitively
+MAX_LINES = 500
+MAX_TEXT = 8000
+DEFAULT_QUESTION = "Handed over by the virtual agent"
+botframework_key = web.AppKey("botframework", HandoffStatusNotifier)
+botframework_follower_key = web.AppKey("botframework_follower", RowFollower)
+
+Short = Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class Wire(BaseModel):
+    """Bot Framework JSON: camelCase, and fields we do not use are ignored, not refused."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class Account(Wire):
+    id: Short
+    name: str | None = None
+    role: str | None = None
+
+
+class Conversation(Wire):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    id: Short
+
+
+class WireAttachment(Wire):
+    content_type: str = Field(default="", alias="contentType")
+    name: str | None = None
+    content: Any = None
+
+
+class TranscriptActivity(Wire):
+    type: str = ""
+    text: str | None = None
+    sender: Account | None = Field(default=None, alias="from")
+
+
+class TranscriptContent(Wire):
+    activities: Annotated[list[TranscriptActivity], Field(max_length=5000)] = []
+
+
+class HandoffContext(Wire):
+    company: Annotated[str, Field(min_length=1, max_length=100)]
+    skill: str | None = None
+    queue: str | None = None
+    question: str | None = None
+    intent: str | None = None
+
+
+class ConversationReference(Wire):
+    bot: Account | None = None
+    locale: Annotated[str, Field(max_length=35)] | None = None
+
+
+class HandoffActivity(Wire):
+    type: Literal["event"]
+    name: Literal["handoff.initiate"]
+    id: str | None = None
+    sender: Account = Field(alias="from")
+    conversation: Conversation
+    service_url: AnyHttpUrl = Field(alias="serviceUrl")
+    channel_id: str | None = Field(default=None, alias="channelId")
+    locale: Annotated[str, Field(max_length=35)] | None = None
+    value: HandoffContext
+    relates_to: ConversationReference | None = Field(default=None, alias="relatesTo")
+    attachments: Annotated[list[WireAttachment], Field(max_length=50)] = []
+
+
+def reference_of(activity: HandoffActivity) -> dict[str, Any]:
+    """What the bridge keeps to answer the conversation later (stored in the chat's detail)."""
+    bot = activity.relates_to.bot if activity.relates_to is not None else None
+    return {
+        "service_url": str(activity.service_url),
+        "conversation": activity.conversation.model_dump(by_alias=True, exclude_none=True),
+        "channel_id": activity.channel_id,
+        "user": activity.sender.model_dump(exclude_none=True),
+        "bot": bot.model_dump(exclude_none=True) if bot is not None else None,
+        "activity_id": activity.id,
+    }
+
+
+def to_handoff(activity: HandoffActivity) -> HandoffIn:
+    """The JSON handoff this activity means; its own validation applies to the result."""
+    transcript, others = _split(activity.attachments)
+    lines = _lines(transcript, activity.sender.id)
+    context = activity.value
+    user_said = [line["text"] for line in lines if line["from"] == "user"]
+    question = context.question or (user_said[-1] if user_said else DEFAULT_QUESTION)
+    return HandoffIn.model_validate({
+        "source": "virtual_agent",
+        "company": context.company,
+        "queue": context.skill or context.queue,
+        "customer": {"id": activity.sender.id,
+                     "name": activity.sender.name or activity.sender.id},
+        "question": question[:MAX_TEXT],
+        "transcript": lines[-MAX_LINES:],
+        "context": {"intent": context.intent, "language": _locale(activity)},
+        # Anything but the transcript goes on, to be refused by the handoff's own rule.
+        "attachments": [{"name": a.name or "attachment", "content_type": a.content_type or
+                         "application/octet-stream", "data": ""} for a in others],
+    })  # fmt: skip
+
+
+def _locale(activity: HandoffActivity) -> str | None:
+    """The event's locale; the SDK's factory leaves it in the conversation reference."""
+    reference = activity.relates_to
+    return activity.locale or (reference.locale if reference is not None else None)
+
+
+def _split(items: list[WireAttachment]) -> tuple[list[WireAttachment], list[WireAttachment]]:
+    transcript = [a for a in items if (a.name or "").casefold() == TRANSCRIPT]
+    return transcript[:1], [a for a in items if a not in transcript[:1]]
+
+
+def _lines(transcript: list[WireAttachment], user_id: str) -> list[dict[str, str]]:
+    if not transcript:
+        return []
+    content = TranscriptContent.model_validate(transcript[0].content or {})
+    lines = []
+    for item in content.activities:
+        if item.type != "message" or not (item.text or "").strip():
+            continue
+        sender = item.sender
+        is_user = sender is not None and (sender.role == "user" or sender.id == user_id)
+        lines.append({"from": "user" if is_user else "bot", "text": item.text[:MAX_TEXT]})
+    return lines
+
+
+def idempotency_key(conversation_id: str) -> str:
+    """The conversation id, hashed when longer than an Idempotency-Key may be."""
+    if len(conversation_id) <= 200:
+        return conversation_id
+    return "sha256:" + hashlib.sha256(conversation_id.encode()).hexdigest()
+
+
+def _check_callbacks(src: SourceSettings) -> None:
+    if src.publishable or src.callback_secret is None:
+        raise CallbackNotAllowed(
+            f"source {src.name!r} has no callback secret: handoff.status cannot be sent"
+        )
+
+
+@routes.post("/api/v1/botframework/activities")
+@doc("Bot Framework handoff.initiate: hand the bot's conversation over; handoff.status "
+     "events follow on the conversation", body=HandoffActivity, response=HandoffOut,
+     status=201, auth="source")  # fmt: skip
+async def initiate(request: web.Request) -> web.Response:
+    bridge = request.app[bridge_key]
+    src = auth.source(request)
+    activity = await parse_body(request, HandoffActivity)
+    _check_callbacks(src)
+    body = to_handoff(activity)
+    reference = reference_of(activity)
+    key = idempotency_key(activity.conversation.id)
+    try:
+        answer, created = await handoffs.hand_off(
+            bridge, src, body, key, extra={DETAIL_KEY: reference}
+        )
+    except LivechatError as exc:
+        notifier = request.app[botframework_key]
+        notifier.send(src.name, key, reference, status_activity(reference, FAILED, exc.code))
+        raise
+    return web.json_response(answer, status=201 if created else 200)
+
+
+async def botframework_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Answer Bot Framework chats from the rows committed from now on."""
+    bridge = app[bridge_key]
+    notifier = HandoffStatusNotifier(bridge)
+    follower = RowFollower(bridge, notifier, "botframework")
+    follower.start(replay=False)
+    app[botframework_key], app[botframework_follower_key] = notifier, follower
+    yield
+    await follower.stop()
+
+
+def setup(app: web.Application) -> None:
+    app.add_routes(routes)
+    app.cleanup_ctx.append(botframework_ctx)

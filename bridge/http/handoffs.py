@@ -1,0 +1,171 @@
+"""The sources' API: hand a chat over (idempotently) and ask about availability first."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from aiohttp import web
+
+from bridge.engine.errors import InvalidCommand
+from bridge.runtime import Bridge
+from bridge.runtime.attachments import describe, prepare
+from bridge.settings import SourceSettings
+from bridge.store import EventStore, Row, SideWrite
+
+from . import auth
+from .apidoc import doc
+from .errors import CallbackNotAllowed, Forbidden
+from .keys import bridge_key
+from .schemas import (
+    AvailabilityOut,
+    AvailabilityQuery,
+    HandoffIn,
+    HandoffOut,
+    parse_body,
+    parse_query,
+)
+from .views import handoff_answer
+
+routes = web.RouteTableDef()
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+class InvalidIdempotencyKey(InvalidCommand):
+    code = "invalid_idempotency_key"
+
+
+@routes.post("/api/v1/handoffs")
+@doc(
+    "Hand a chat over to the live agents",
+    body=HandoffIn,
+    response=HandoffOut,
+    status=201,
+    auth="source",
+)
+async def create_handoff(request: web.Request) -> web.Response:
+    bridge = request.app[bridge_key]
+    src = auth.source(request)
+    body = await parse_body(request, HandoffIn)
+    answer, created = await hand_off(bridge, src, body, request.headers.get(IDEMPOTENCY_HEADER))
+    return web.json_response(answer, status=201 if created else 200)
+
+
+async def hand_off(bridge: Bridge, src: SourceSettings, body: HandoffIn, key: str | None, *,
+                   extra: dict[str, Any] | None = None) -> tuple[Row, bool]:
+    """The one handoff path of every protocol: (answer, created); a replayed key is not."""
+    _check_allowed(src, body)
+    if key is None:
+        return await _hand_off(bridge, src, body, None, extra), True
+    if not 1 <= len(key) <= 200:
+        raise InvalidIdempotencyKey("Idempotency-Key must be 1 to 200 characters")
+    slot = (src.name, key)
+    while (previous := bridge.inflight.get(slot)) is not None:
+        answer = await _outcome(previous)
+        if answer is not None:
+            return answer, False
+    stored = bridge.store.idempotent_response(src.name, key)
+    if stored is not None:
+        return stored, False
+    future: asyncio.Future[Row] = asyncio.get_running_loop().create_future()
+    future.add_done_callback(lambda f: f.cancelled() or f.exception())
+    bridge.inflight[slot] = future
+    try:
+        answer = await _hand_off(bridge, src, body, key, extra)
+    except Exception as exc:
+        future.set_exception(exc)
+        raise
+    except BaseException:
+        future.cancel()
+        raise
+    else:
+        future.set_result(answer)
+    finally:
+        del bridge.inflight[slot]
+    return answer, True
+
+
+async def _outcome(previous: asyncio.Future[Row]) -> Row | None:
+    """The first attempt's answer, or None if it failed or was cancelled."""
+    try:
+        return await asyncio.shield(previous)
+    except asyncio.CancelledError:
+        if previous.cancelled():
+            return None
+        raise
+    except Exception:
+        return None
+
+
+def _check_allowed(src: SourceSettings, body: HandoffIn) -> None:
+    if not src.allows(body.source):
+        raise Forbidden(f"source {src.name!r} may not create {body.source} chats")
+    if body.callback_url is not None and (src.publishable or src.callback_secret is None):
+        raise CallbackNotAllowed(f"source {src.name!r} has no callback secret configured")
+
+
+async def _hand_off(bridge: Bridge, src: SourceSettings, body: HandoffIn, key: str | None,
+                    extra: dict[str, Any] | None = None) -> Row:
+    """Open the chat; its events, origin, attachments and idempotent answer commit together."""
+    chat_id = uuid.uuid4().hex
+    callback = str(body.callback_url) if body.callback_url is not None else None
+    kept = (
+        []
+        if body.source == "virtual_agent"
+        else prepare(body.attachments, chat_id, bridge.settings.attachments)
+    )
+    detail: dict[str, Any] = {
+        "origin": src.name,
+        "customer": body.customer.model_dump(exclude_none=True),
+        "transcript": [line.model_dump(by_alias=True) for line in body.transcript],
+        "context": body.context.model_dump(exclude_none=True) if body.context else {},
+        "attachments": [describe(item) for item in kept],
+        **(extra or {}),
+    }
+    answer: Row = {}
+
+    def side(rows: list[Row]) -> list[SideWrite]:
+        bridge.projection.set_origin(chat_id, src.name, callback)
+        answer.update(handoff_answer(bridge, chat_id))
+        writes = [EventStore.origin_write(chat_id, src.name, callback)]
+        writes += [EventStore.attachment_write(item) for item in kept]
+        if key is not None:
+            writes.append(EventStore.idempotency_write(src.name, key, chat_id, answer))
+        return writes
+
+    await bridge.runner.run(
+        lambda: bridge.engine.hand_off(
+            chat_id,
+            body.source,
+            body.company,
+            body.queue,
+            customer_id=body.customer.id,
+            question=body.question,
+            detail=detail,
+            attachments=body.attachments
+            if body.source == "virtual_agent"
+            else detail["attachments"],
+        ),
+        side=side,
+    )
+    return answer
+
+
+@routes.get("/api/v1/availability")
+@doc(
+    "Is a support queue open, and how long is the wait?",
+    query=AvailabilityQuery,
+    response=AvailabilityOut,
+    auth="source",
+)
+async def availability(request: web.Request) -> web.Response:
+    bridge = request.app[bridge_key]
+    auth.source(request)
+    query = parse_query(request, AvailabilityQuery)
+    await bridge.runner.run()  # due timers first, like any command
+    answer = bridge.engine.availability(query.company, query.queue)
+    if answer["estimated_wait"] is not None:
+        answer["estimated_wait"] = round(answer["estimated_wait"], 1)
+    return web.json_response(answer)

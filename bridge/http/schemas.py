@@ -1,0 +1,295 @@
+"""Request and response bodies: pydantic at the edge, ``extra="forbid"`` on everything sent in.
+
+Responses are built as plain dicts on the hot path; their models here document them in
+``/openapi.json``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, TypeVar
+
+from aiohttp import web
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import InvalidQuery
+
+M = TypeVar("M", bound=BaseModel)
+
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+# A company or queue name: the "/" separates them in queue keys.
+Segment = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^/]+$")]
+Text = Annotated[str, Field(max_length=8000)]
+Seq = Annotated[int, Field(ge=0, le=2**63 - 1)]  # what SQLite's INTEGER holds
+
+
+class In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Out(BaseModel):
+    pass
+
+
+# --- requests ------------------------------------------------------------------------------
+
+
+class CustomerIn(In):
+    id: Annotated[str, Field(min_length=1, max_length=128)]
+    name: Name
+    email: Annotated[str, Field(max_length=254)] | None = None
+    phone: Annotated[str, Field(max_length=64)] | None = None
+    site: Name | None = None
+
+
+class TranscriptLine(In):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    sender: Literal["user", "bot"] = Field(alias="from")
+    text: Text
+
+
+class ContextIn(In):
+    intent: Name | None = None
+    language: Annotated[str, Field(max_length=35)] | None = None
+
+
+class AttachmentIn(In):
+    name: Annotated[str, Field(min_length=1, max_length=255)]
+    content_type: Annotated[str, Field(min_length=1, max_length=100)]
+    data: str  # base64
+
+
+class HandoffIn(In):
+    source: Literal["self_service", "virtual_agent"]
+    company: Segment
+    queue: Segment | None = None
+    customer: CustomerIn
+    question: Annotated[str, Field(min_length=1, max_length=8000)]
+    transcript: Annotated[list[TranscriptLine], Field(max_length=500)] = []
+    context: ContextIn | None = None
+    callback_url: AnyHttpUrl | None = None
+    attachments: Annotated[list[AttachmentIn], Field(max_length=50)] = []
+
+
+class MessageIn(In):
+    text: Text = ""
+    attachments: Annotated[list[AttachmentIn], Field(max_length=50)] = []
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> MessageIn:
+        if not self.text.strip() and not self.attachments:
+            raise ValueError("a message needs text or an attachment")
+        return self
+
+
+class NoteIn(In):
+    text: Annotated[str, Field(min_length=1, max_length=8000)]
+
+
+class TransferIn(In):
+    to_agent: Name | None = None
+    to_queue: Name | None = None
+    note: Text = ""
+
+    @model_validator(mode="after")
+    def _one_target(self) -> TransferIn:
+        if (self.to_agent is None) == (self.to_queue is None):
+            raise ValueError("give exactly one of to_agent and to_queue")
+        return self
+
+
+class AbandonIn(In):
+    confirm: bool = False
+
+
+class AvailabilityIn(In):
+    available: bool
+    capacity: Annotated[int, Field(ge=1, le=1000)] | None = None
+
+
+class ScreenNameIn(In):
+    screen_name: Annotated[str, Field(max_length=64)] | None
+
+
+class LoginIn(In):
+    username: Name
+    password: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class EmptyIn(In):
+    """Actions that take no body accept none, or ``{}``."""
+
+
+class SinceQuery(In):
+    since: Seq = 0
+
+
+class StreamQuery(In):
+    token: str | None = None
+    since: Seq | None = None
+
+
+class AvailabilityQuery(In):
+    company: Segment
+    queue: Segment | None = None
+
+
+class SearchQuery(In):
+    q: Annotated[str, Field(max_length=200)] = ""
+
+
+# --- responses -------------------------------------------------------------------------------
+
+
+class Problem(Out):
+    code: str
+    detail: Any
+
+
+class AgentName(Out):
+    screen_name: str
+
+
+class HandoffOut(Out):
+    chat_id: str
+    status: Literal["queued", "assigned", "closed"]
+    queue: str
+    position: int | None
+    estimated_wait: float | None
+    user_token: str
+    agent: AgentName | None = None
+
+
+class ChatStatusOut(Out):
+    chat_id: str
+    status: str
+    queue: str
+    position: int | None
+    estimated_wait: float | None
+    agent: AgentName | None
+    user_cancelled: bool
+    closed_reason: str | None
+
+
+class RowOut(Out):
+    seq: int
+    at: float
+    type: str
+    version: int | None = None
+    chat_id: str | None
+    agent_id: str | None
+    payload: dict[str, Any]
+
+
+class EventsOut(Out):
+    events: list[RowOut]
+
+
+class PostedOut(Out):
+    seq: int
+    n: int
+
+
+class StatusOut(Out):
+    status: str
+
+
+class ActionOut(Out):
+    chat_id: str
+    status: str
+    events: list[RowOut]
+
+
+class AvailabilityOut(Out):
+    queue: str
+    open: bool
+    agents_available: int
+    free_capacity: int
+    queue_length: int
+    estimated_wait: float | None
+
+
+class CountsOut(Out):
+    queue: int
+    transferred: int
+    my_chats: int
+
+
+class AgentMeOut(Out):
+    agent_id: str
+    first_name: str
+    last_name: str
+    screen_name: str | None
+    display_name: str
+    queues: list[str]
+    available: bool
+    capacity: int
+    auto_accept: bool
+    counts: CountsOut
+
+
+class CustomerRef(Out):
+    id: str | None
+    name: str | None
+
+
+class ChatSummary(Out):
+    chat_id: str
+    source: str
+    company: str
+    queue: str
+    question: str
+    customer: CustomerRef
+    created_at: float
+    waiting_since: float | None
+    position: int | None
+    transferred: bool
+    user_cancelled: bool
+    status: str
+    agent_id: str | None
+
+
+class ChatListOut(Out):
+    chats: list[ChatSummary]
+
+
+class AgentChatOut(Out):
+    chat: ChatSummary
+    history: list[RowOut]
+
+
+class DirectoryAgent(Out):
+    agent_id: str
+    display_name: str
+    queues: list[str]
+    available: bool
+
+
+class DirectoryOut(Out):
+    agents: list[DirectoryAgent]
+    queues: list[str]
+
+
+class TokenOut(Out):
+    token: str
+
+
+class HealthOut(Out):
+    status: str
+    seq: int
+    chats: int
+    agents: int
+
+
+async def parse_body(request: web.Request, model: type[M]) -> M:
+    """The body as ``model``; an empty body counts as ``{}``. Errors go to the middleware."""
+    raw = await request.read()
+    return model.model_validate_json(raw or b"{}")
+
+
+def parse_query(request: web.Request, model: type[M]) -> M:
+    try:
+        return model.model_validate(dict(request.query))
+    except ValidationError as exc:
+        raise InvalidQuery(
+            exc.errors(include_url=False, include_context=False, include_input=False)
+        ) from exc

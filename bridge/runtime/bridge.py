@@ -1,0 +1,137 @@
+"""One running bridge: the engine, its log, and everything driven by committed rows.
+
+Built inside the event loop, rebuilt from the log before the first request, closed in order
+on shutdown (timers stop, the writer flushes, callbacks get a grace period, the DB closes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import Counter
+from collections.abc import Callable
+from functools import partial
+
+import structlog
+
+from bridge.engine import Engine
+from bridge.engine.events import from_row
+from bridge.settings import Settings, SourceSettings
+from bridge.store import EventStore, Row
+
+from .callbacks import CallbackDelivery
+from .hub import Hub
+from .metrics import Metrics
+from .projection import Projection
+from .runner import CommandRunner, TimerDriver, agent_name
+from .tokens import AgentClaims, TokenSigner
+from .views import user_view
+from .writer import GroupCommitWriter
+
+log = structlog.get_logger("bridge")
+
+
+class Bridge:
+    def __init__(
+        self, settings: Settings, secret: str, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.engine = Engine(clock, settings.engine.to_engine())
+        self.store = EventStore(settings.db_path, settings.synchronous)
+        self.projection = Projection()
+        self.hub = Hub()
+        self.metrics = Metrics(self.engine, clock)
+        self.signer = TokenSigner(secret, settings.token_ttl, clock)
+        self.sources = {s.api_key.get_secret_value(): s for s in settings.sources}
+        self.sources_by_name = {s.name: s for s in settings.sources}
+        self.delivery = CallbackDelivery(
+            settings.callbacks, lambda outcome: self.metrics.callbacks.labels(outcome).inc()
+        )
+        self.recovered = self._recover()
+        self.writer = GroupCommitWriter(self.store, self._committed, self.metrics.observe_commit)
+        self.committed_seq = self.store.max_seq()  # the last seq streams may have seen
+        self.runner = CommandRunner(self.engine, self.writer, self.projection, self.committed_seq)
+        self.timers = TimerDriver(self.runner, clock)
+        # Handoffs in flight per (source, Idempotency-Key): a concurrent retry waits for them.
+        self.inflight: dict[tuple[str, str], asyncio.Future[Row]] = {}
+        self.agent_connections: Counter[str] = Counter()
+        self.closing = False
+
+    def _recover(self) -> int:
+        """Replay the log into the fresh engine and projection; returns the rows replayed."""
+        count = 0
+        name_of = partial(agent_name, self.engine)
+        for row in self.store.read_all():
+            self.engine.replay((from_row(row),))
+            self.projection.apply(row, name_of)
+            count += 1
+        for chat_id, origin, callback_url in self.store.origins():
+            self.projection.set_origin(chat_id, origin, callback_url)
+        return count
+
+    async def start(self) -> None:
+        await self.delivery.start()
+        self.writer.start()
+        self.timers.start()
+        await self.runner.tick()  # deadlines that passed while the bridge was down
+        log.info(
+            "bridge_started",
+            rows=self.recovered,
+            seq=self.runner.last_seq,
+            db=str(self.settings.db_path),
+        )
+
+    async def close(self) -> None:
+        self.closing = True
+        await self.timers.stop()
+        await self.writer.close()
+        await self.delivery.close(self.settings.shutdown_timeout)
+        self.store.close()
+        log.info("bridge_stopped", seq=self.runner.last_seq)
+
+    @property
+    def healthy(self) -> bool:
+        return self.writer.failed is None and not self.closing
+
+    def sign_in(self, claims: AgentClaims) -> Callable[[], list]:
+        """The command that signs the token's agent in (a no-op when nothing changed).
+
+        The engine's ``sign_in`` compares the screen name too, so pass the one the agent set:
+        the token does not carry it.
+        """
+
+        def command() -> list:
+            known = self.engine.agents.get(claims.agent_id)
+            screen_name = known.screen_name if known is not None else None
+            return self.engine.sign_in(
+                claims.agent_id,
+                claims.first_name,
+                claims.last_name,
+                claims.queues,
+                claims.roles,
+                claims.permissions,
+                screen_name,
+            )
+
+        return command
+
+    def source_secret(self, origin: str | None) -> SourceSettings | None:
+        return self.sources_by_name.get(origin) if origin is not None else None
+
+    def _committed(self, rows: list[Row]) -> None:
+        if rows:
+            self.committed_seq = rows[-1]["seq"]
+        self.hub.publish(rows)
+        for row in rows:
+            meta = self.projection.get(row["chat_id"]) if row["chat_id"] else None
+            if meta is None or meta.callback_url is None:
+                continue
+            view = user_view(row, meta)
+            source = self.source_secret(meta.origin)
+            if view is None or source is None:
+                continue
+            secret = source.callback_secret.get_secret_value() if source.callback_secret else None
+            body = json.dumps(view, separators=(",", ":")).encode()
+            self.delivery.submit(meta.chat_id, meta.callback_url, body, secret)

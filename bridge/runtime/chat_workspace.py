@@ -1,0 +1,120 @@
+"""Where the chat log meets the agent workspace: transcripts, prior shares, abandoned tickets.
+
+The ITSM directory is a second store beside the event log, so the order of writes matters:
+workspace routes check the engine's rules, then write the directory, then emit the event, all
+inside one runner command (synchronous, after due timers fired), so no refusal leaves one
+store changed without the other. The engine's *abandon* cancels the chat's tickets by event
+(``TicketStatusChanged`` "Cancelled"); the ITSM follows those committed rows, and on start
+re-applies cancellations from engine state, so a crash in between is repaired.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import structlog
+
+from bridge.engine import Engine
+from bridge.engine import errors as err
+from bridge.engine.model import ASSIGNED, CLOSED, Chat
+from bridge.store import Row
+from bridge.workspace import Workspace
+
+from .bridge import Bridge
+from .runner import agent_name
+
+log = structlog.get_logger("bridge.workspace")
+
+CANCELLED = "Cancelled"  # what the engine's abandon records for a chat's open tickets
+BOT_NAME = "Virtual Agent"
+
+
+def held_chat(engine: Engine, chat_id: str, agent_id: str) -> Chat:
+    """The chat, if ``agent_id`` holds it now: the engine's rule for acting on a chat."""
+    chat = engine.chats.get(chat_id)
+    if chat is None:
+        raise err.UnknownChat(f"no chat {chat_id!r}")
+    if chat.state == CLOSED:
+        raise err.ChatClosed(f"chat {chat_id!r} is closed ({chat.closed_reason})")
+    if chat.state != ASSIGNED or chat.agent_id != agent_id:
+        raise err.ChatNotActive(f"chat {chat_id!r} is not one of {agent_id!r}'s chats")
+    return chat
+
+
+def customer_of(engine: Engine, chat_id: str) -> str:
+    chat = engine.chats.get(chat_id)
+    if chat is None:
+        raise err.UnknownChat(f"no chat {chat_id!r}")
+    if chat.customer_id is None:
+        raise err.NotFound(f"chat {chat_id!r} names no customer")
+    return chat.customer_id
+
+
+def transcript(bridge: Bridge, rows: Iterable[Row]) -> list[tuple[str, str]]:
+    """The conversation as (speaker, text): the bot's part, the question, then the messages."""
+    lines: list[tuple[str, str]] = []
+    customer = "Customer"
+    for row in rows:
+        payload = row["payload"]
+        if row["type"] == "ChatOpened":
+            detail = payload.get("detail") or {}
+            customer = (detail.get("customer") or {}).get("name") or customer
+            for line in detail.get("transcript") or ():
+                lines.append(
+                    (customer if line.get("from") == "user" else BOT_NAME, line.get("text", ""))
+                )
+            if payload.get("question"):
+                lines.append((customer, payload["question"]))
+        elif row["type"] == "MessagePosted":
+            speaker = (
+                customer
+                if payload["sender"] == "user"
+                else agent_name(bridge.engine, row["agent_id"])
+            )
+            lines.append((speaker, _message_text(payload)))
+    return lines
+
+
+def _message_text(payload: dict) -> str:
+    names = [a.get("name", "file") for a in payload.get("attachments") or ()]
+    extra = " ".join(f"[attachment: {name}]" for name in names)
+    return " ".join(part for part in (payload.get("text") or "", extra) if part)
+
+
+def shared_articles(rows: Iterable[Row]) -> list[str]:
+    """Ids of the articles shared in the chat so far, in order."""
+    return [row["payload"]["article_id"] for row in rows if row["type"] == "ArticleShared"]
+
+
+def cancel_abandoned(workspace: Workspace, rows: list[Row]) -> None:
+    """Follower handler: the engine cancelled a chat's ticket, so the ITSM cancels it too."""
+    for row in rows:
+        if row["type"] == "TicketStatusChanged" and row["payload"]["status"] == CANCELLED:
+            _cancel(workspace, row["chat_id"])
+
+
+def reconcile(workspace: Workspace, engine: Engine) -> int:
+    """On start: cancellations the log has but the ITSM may have missed (a crash in between)."""
+    count = 0
+    for chat_id in _chats_with_cancelled_tickets(engine):
+        count += _cancel(workspace, chat_id)
+    return count
+
+
+def _chats_with_cancelled_tickets(engine: Engine) -> Iterator[str]:
+    for chat in engine.chats.values():
+        if CANCELLED in chat.tickets.values():
+            yield chat.id
+
+
+def _cancel(workspace: Workspace, chat_id: str) -> int:
+    try:
+        before = workspace.directory.chat_ticket(chat_id)
+        after = workspace.abandon_chat(chat_id)
+    except err.LivechatError as exc:  # e.g. the ITSM no longer knows the ticket
+        log.warning("ticket_cancel_failed", chat_id=chat_id, error=repr(exc))
+        return 0
+    changed = before is not None and after is not None and before.status != after.status
+    if changed:
+        log.info("ticket_cancelled", chat_id=chat_id, ticket_id=after.id)  # type: ignore[union-attr]
+    return int(changed)

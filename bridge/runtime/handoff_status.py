@@ -1,0 +1,123 @@
+"""Bot Framework handoff answers: ``handoff.status`` events (and the agent's side of the chat).
+
+A chat handed over by a ``handoff.initiate`` activity keeps the bot conversation's reference
+in ``ChatOpened.detail["botframework"]`` (durable: it is in the log). Following committed
+rows, the bridge posts Bot Framework activities to the conversation, the way a Bot Framework
+agent hub answers: ``POST {serviceUrl}/v3/conversations/{conversation.id}/activities``,
+signed with the source's callback secret and retried by ``CallbackDelivery``.
+
+* the chat's *first* ``ChatAssigned`` -> ``handoff.status`` ``{"state": "accepted"}``;
+* ``ChatClosed`` after an agent held the chat -> ``{"state": "completed"}``;
+* ``ChatClosed`` before any agent did -> ``{"state": "failed", "message": <reason>}``
+  (``cancelled``, ``no_agent``); a handoff refused outright (``queue_closed``, ...) is
+  answered with its error and the same ``failed`` event;
+* the agent's messages and shared articles -> ``message`` activities, so the bot can relay
+  them to the user.
+
+Activities have the shape of the Bot Framework SDK's ``EventFactory.createHandoffStatus``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from bridge.store import Row
+
+from .bridge import Bridge
+from .projection import ChatMeta
+
+DETAIL_KEY = "botframework"
+HUB = {"id": "livechat-bridge", "name": "Live chat", "role": "bot"}
+ACCEPTED, FAILED, COMPLETED = "accepted", "failed", "completed"
+
+
+def activities_url(reference: dict[str, Any]) -> str:
+    """The Bot Framework Connector route that posts an activity into the conversation."""
+    base = str(reference["service_url"]).rstrip("/")
+    return f"{base}/v3/conversations/{quote(reference['conversation']['id'], safe='')}/activities"
+
+
+def _activity(reference: dict[str, Any], kind: str, **fields: Any) -> dict[str, Any]:
+    activity = {
+        "type": kind,
+        "id": str(uuid.uuid4()),
+        "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        "serviceUrl": str(reference["service_url"]),
+        "channelId": reference.get("channel_id"),
+        "from": HUB,
+        "conversation": reference["conversation"],
+        "recipient": reference.get("user"),
+        "attachments": [],
+        "entities": [],
+        **fields,
+    }
+    return {key: value for key, value in activity.items() if value is not None}
+
+
+def status_activity(
+    reference: dict[str, Any], state: str, message: str | None = None, chat_id: str | None = None
+) -> dict[str, Any]:
+    value: dict[str, Any] = {"state": state}
+    if message is not None:
+        value["message"] = message
+    if chat_id is not None:
+        value["chatId"] = chat_id
+    return _activity(reference, "event", name="handoff.status", value=value)
+
+
+def message_activity(reference: dict[str, Any], text: str, agent: str) -> dict[str, Any]:
+    return _activity(
+        reference, "message", text=text, **{"from": {"id": HUB["id"], "name": agent, "role": "bot"}}
+    )
+
+
+def answer_for(row: Row, meta: ChatMeta, reference: dict[str, Any]) -> dict[str, Any] | None:
+    """The activity a committed row of a Bot Framework chat becomes, if any."""
+    kind, payload, chat_id = row["type"], row["payload"], row["chat_id"]
+    if kind == "ChatAssigned" and min(meta.agent_names) == row["seq"]:
+        return status_activity(reference, ACCEPTED, chat_id=chat_id)
+    if kind == "ChatClosed":
+        if row["agent_id"] is not None:
+            return status_activity(reference, COMPLETED, chat_id=chat_id)
+        return status_activity(reference, FAILED, payload["reason"], chat_id)
+    if kind == "MessagePosted" and payload["sender"] == "agent":
+        return message_activity(reference, payload["text"], _name(meta, row))
+    if kind == "ArticleShared":
+        text = f"{payload['title']}: {payload['url']}"
+        return message_activity(reference, text, _name(meta, row))
+    return None
+
+
+def _name(meta: ChatMeta, row: Row) -> str:
+    names = [name for seq, name in meta.agent_names.items() if seq <= row["seq"]]
+    return names[-1] if names else "Agent"
+
+
+class HandoffStatusNotifier:
+    """Follower handler: post each Bot Framework chat's answers, in seq order per chat."""
+
+    def __init__(self, bridge: Bridge) -> None:
+        self._bridge = bridge
+
+    def __call__(self, rows: list[Row]) -> None:
+        for row in rows:
+            chat_id = row["chat_id"]
+            meta = self._bridge.projection.get(chat_id) if chat_id is not None else None
+            reference = meta.detail.get(DETAIL_KEY) if meta is not None else None
+            if meta is None or not reference:
+                continue
+            activity = answer_for(row, meta, reference)
+            if activity is not None:
+                self.send(meta.origin, chat_id, reference, activity)
+
+    def send(
+        self, origin: str | None, key: str, reference: dict[str, Any], activity: dict[str, Any]
+    ) -> None:
+        source = self._bridge.source_secret(origin)
+        secret = source.callback_secret if source is not None else None
+        self._bridge.delivery.submit(
+            key, activities_url(reference), activity, secret.get_secret_value() if secret else None
+        )

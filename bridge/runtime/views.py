@@ -1,0 +1,84 @@
+"""Who sees which row: the user's stream and callbacks, and an agent's notifications.
+
+Pure functions of a row and the chat's ``ChatMeta`` (where the chat was at that seq), so live
+fan-out and a resumed backlog apply exactly the same rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from bridge.engine.events import AUDIENCE_ALL
+from bridge.store import Row
+
+from .projection import ChatMeta
+
+USER_TYPES = frozenset(
+    {
+        "ChatAssigned",
+        "MessagePosted",
+        "SystemMessage",
+        "ArticleShared",
+        "ChatTransferred",
+        "ChatClosed",
+        "ChatCancelled",
+    }
+)
+# Rows that concern an agent through the queue the chat sat in (so the console's counts move).
+_QUEUE_TYPES = frozenset({"ChatAssigned", "ChatClosed", "ChatCancelled"})
+# Conversation rows that concern the agent holding the chat.
+_HOLDER_TYPES = frozenset(
+    {
+        "MessagePosted",
+        "SystemMessage",
+        "ArticleShared",
+        "NoteAdded",
+        "ChatCancelled",
+        "ChatClosed",
+        "TicketLinked",
+        "TicketStatusChanged",
+    }
+)
+
+
+def user_view(row: Row, meta: ChatMeta) -> Row | None:
+    """The row as the chat's user may see it, or None: notes and agents-only text never go."""
+    kind = row["type"]
+    if kind not in USER_TYPES:
+        return None
+    payload = row["payload"]
+    if kind == "SystemMessage" and payload.get("audience") != AUDIENCE_ALL:
+        return None
+    if kind == "ChatAssigned":
+        payload = {**payload, "agent_name": meta.agent_names.get(row["seq"], row["agent_id"])}
+    elif kind == "ChatTransferred":
+        payload = {k: v for k, v in payload.items() if k != "note"}
+    return {
+        "seq": row["seq"],
+        "at": row["at"],
+        "type": kind,
+        "chat_id": row["chat_id"],
+        "agent_id": row["agent_id"],
+        "payload": payload,
+    }
+
+
+def concerns_agent(row: Row, agent_id: str, queues: Collection[str], meta: ChatMeta | None) -> bool:
+    """New chats in my queues, my chats' conversation, transfers to me, counts-moving rows."""
+    if row["agent_id"] == agent_id:
+        return True
+    if meta is None:
+        return False
+    kind, payload = row["type"], row["payload"]
+    if kind == "ChatOpened":
+        return payload["queue"] in queues
+    if kind == "ChatOverflowed":
+        return payload["to_queue"] in queues or payload["from_queue"] in queues
+    if kind == "ChatRequeued":
+        return payload["queue"] in queues
+    if kind == "ChatTransferred":
+        return payload["to_agent"] == agent_id or payload["to_queue"] in queues
+    queue, holder = meta.at(row["seq"])
+    if kind in _HOLDER_TYPES and holder == agent_id:
+        return True
+    return kind in _QUEUE_TYPES and queue in queues

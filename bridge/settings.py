@@ -1,0 +1,333 @@
+"""Bridge configuration: one pydantic-settings model, read from a file plus ``LIVECHAT_*`` env.
+
+Precedence, highest first: keyword arguments (the CLI's flags), environment variables
+(``LIVECHAT_PORT=9000``, nested with ``__``: ``LIVECHAT_ENGINE__AUTO_ACCEPT=false``), the config
+file given as ``config_file`` (YAML, TOML or JSON by suffix), then the defaults. Nothing is read
+at import time: every caller builds its own ``Settings``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from bridge.engine import BusinessHours, EngineConfig, QueueConfig, policy_named
+from bridge.engine.core import SOURCES
+from bridge.workspace.tickets import TicketStatusSettings
+
+SourceKind = Literal["self_service", "virtual_agent"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SourceSettings(Strict):
+    """A client allowed to hand chats over: a virtual-agent platform or the self-service page."""
+
+    name: str = Field(min_length=1)
+    api_key: SecretStr
+    kinds: list[SourceKind] = Field(default_factory=lambda: list(SOURCES))
+    callback_secret: SecretStr | None = None
+    # A key that ships in a browser page: self-service chats only, no callbacks.
+    publishable: bool = False
+
+    def allows(self, kind: str) -> bool:
+        return kind in self.kinds and (kind == "self_service" or not self.publishable)
+
+
+class AgentProfile(Strict):
+    agent_id: str = Field(min_length=1)
+    first_name: str
+    last_name: str
+    queues: list[str]
+    roles: list[str] = Field(default_factory=lambda: ["IT Agent"])
+    permissions: list[str] = Field(default_factory=lambda: ["ESChat_Agent"])
+
+
+class DemoUser(Strict):
+    """A login for POST /api/v1/login; demo only, the password is kept as written."""
+
+    username: str
+    password: SecretStr
+    profile: AgentProfile
+
+
+class HoursSettings(Strict):
+    timezone: str = "UTC"
+    weekly: dict[str, list[tuple[str, str]]] = Field(default_factory=dict)
+    holidays: list[str] = Field(default_factory=list)
+
+
+class QueueSettings(Strict):
+    max_wait: float | None = Field(default=None, gt=0)
+    max_wait_overflow: str | None = None
+    hours: HoursSettings | None = None
+    closed_overflow: str | None = None
+    inactivity_warn_after: float | None = Field(default=None, gt=0)
+    inactivity_close_after: float | None = Field(default=None, gt=0)
+
+    def to_engine(self) -> QueueConfig:
+        hours = None
+        if self.hours is not None:
+            hours = BusinessHours(
+                self.hours.timezone, dict(self.hours.weekly), set(self.hours.holidays)
+            )  # type: ignore[arg-type]
+        return QueueConfig(
+            self.max_wait,
+            self.max_wait_overflow,
+            hours,
+            self.closed_overflow,
+            self.inactivity_warn_after,
+            self.inactivity_close_after,
+        )
+
+
+class EngineSettings(Strict):
+    auto_accept: bool = True
+    policy: str = "longest_idle"
+    default_capacity: int = Field(default=1, ge=1)
+    max_capacity: int = Field(default=10, ge=1)
+    agent_gone_grace: float | None = Field(default=None, ge=0)
+    agent_gone_queue: str | None = None
+    # Keys are "Company/QUEUE".
+    queues: dict[str, QueueSettings] = Field(default_factory=dict)
+    strict_queues: bool = False
+
+    @field_validator("policy")
+    @classmethod
+    def _known_policy(cls, value: str) -> str:
+        policy_named(value)
+        return value
+
+    def to_engine(self) -> EngineConfig:
+        return EngineConfig(
+            auto_accept=self.auto_accept,
+            policy=policy_named(self.policy),
+            default_capacity=self.default_capacity,
+            manual_capacity=self.max_capacity,
+            agent_gone_grace=self.agent_gone_grace,
+            agent_gone_queue=self.agent_gone_queue,
+            queues={key: q.to_engine() for key, q in self.queues.items()},
+            strict_queues=self.strict_queues,
+        )
+
+
+class AttachmentSettings(Strict):
+    max_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
+    max_count: int = Field(default=5, ge=0)
+    allowed_types: list[str] = Field(
+        default_factory=lambda: [
+            "image/png",
+            "image/jpeg",
+            "image/gif",
+            "application/pdf",
+            "text/plain",
+        ]
+    )
+
+
+class CallbackSettings(Strict):
+    attempts: int = Field(default=6, ge=1)
+    first_delay: float = Field(default=0.5, gt=0)
+    max_delay: float = Field(default=30.0, gt=0)
+    timeout: float = Field(default=10.0, gt=0)
+    concurrency: int = Field(default=16, ge=1)
+
+
+class DashboardSettings(Strict):
+    """The supervisor dashboard: service-level target, the day's time zone, push rate."""
+
+    service_level_target: float = Field(default=60.0, gt=0)
+    timezone: str = "UTC"
+    push_interval: float = Field(default=1.0, gt=0)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="LIVECHAT_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    config_file: Path | None = None
+    db_path: Path = Path("var/livechat.db")
+    # The workspace directory (customers, tickets, articles); default: beside the event log.
+    directory_db: Path | None = None
+    ticket_statuses: TicketStatusSettings = Field(default_factory=TicketStatusSettings)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    # HS256 key for agent and user tokens; generated and kept beside the DB when unset.
+    secret: SecretStr | None = None
+    synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
+    token_ttl: float = Field(default=12 * 3600, gt=0)
+    sources: list[SourceSettings] = Field(default_factory=list)
+    demo_users: list[DemoUser] = Field(default_factory=list)
+    engine: EngineSettings = Field(default_factory=EngineSettings)
+    attachments: AttachmentSettings = Field(default_factory=AttachmentSettings)
+    callbacks: CallbackSettings = Field(default_factory=CallbackSettings)
+    dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
+    # Ephemeral position/EWT pushes to a waiting user: at most one per this many seconds.
+    queue_update_interval: float = Field(default=3.0, gt=0)
+    # Most rows an agent stream replays on resume; older gaps are not replayed.
+    agent_backlog_limit: int = Field(default=10_000, ge=0)
+    access_log: bool = False
+    shutdown_timeout: float = Field(default=5.0, gt=0)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments beat env, env beats the file named by ``config_file`` (arg or env)."""
+        path = None
+        if isinstance(init_settings, InitSettingsSource):
+            path = init_settings.init_kwargs.get("config_file")
+        path = path or os.environ.get("LIVECHAT_CONFIG_FILE")
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if path:
+            sources.append(InitSettingsSource(settings_cls, read_config_file(Path(path))))
+        return tuple(sources)
+
+    @property
+    def directory_path(self) -> Path:
+        return self.directory_db or self.db_path.with_name("directory.db")
+
+    @property
+    def secret_path(self) -> Path:
+        return self.db_path.with_name(self.db_path.stem + ".secret")
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """A YAML, TOML or JSON mapping, chosen by the file's suffix."""
+    text = path.read_text(encoding="utf-8")
+    suffix = path.suffix.lower()
+    if suffix == ".toml":
+        data: Any = tomllib.loads(text)
+    elif suffix == ".json":
+        data = json.loads(text)
+    else:
+        data = yaml.safe_load(text) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: the config file must hold a mapping")
+    return data
+
+
+def resolve_secret(settings: Settings) -> str:
+    """The signing key: configured, or read from (first created in) a 0600 file beside the DB.
+
+    Persisted so that tokens stay valid across restarts without anyone configuring a secret.
+    """
+    if settings.secret is not None:
+        return settings.secret.get_secret_value()
+    path = settings.secret_path
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(value)
+    return value
+
+
+_CALBRO, _PETRAMCO = "Calbro Services", "Petramco"
+_QUEUES = ("GENERAL", "NETWORK", "HARDWARE")
+
+
+def _demo_user(
+    username: str, first: str, last: str, queues: list[str], roles: tuple[str, ...] = ("IT Agent",)
+) -> dict[str, Any]:
+    profile = {
+        "agent_id": username,
+        "first_name": first,
+        "last_name": last,
+        "queues": queues,
+        "roles": list(roles),
+    }
+    return {"username": username, "password": f"{username}-demo", "profile": profile}
+
+
+def demo_config() -> dict[str, Any]:
+    """The built-in demo: two companies, three queues each, three agents, two source keys."""
+    queues: dict[str, Any] = {f"{c}/{q}": {} for c in (_CALBRO, _PETRAMCO) for q in _QUEUES}
+    for company in (_CALBRO, _PETRAMCO):
+        queues[f"{company}/NETWORK"] = {"max_wait": 600, "max_wait_overflow": f"{company}/GENERAL"}
+    return {
+        "engine": {
+            "auto_accept": False,
+            "queues": queues,
+            "strict_queues": True,
+            "agent_gone_grace": 120,
+        },
+        "sources": [
+            {
+                "name": "demo-bot",
+                "api_key": "demo-source-key",
+                "callback_secret": "demo-callback-secret",
+            },
+            {
+                "name": "web",
+                "api_key": "demo-web-key",
+                "kinds": ["self_service"],
+                "publishable": True,
+            },
+        ],
+        "demo_users": [
+            _demo_user("alice", "Alice", "Adams", [f"{_CALBRO}/GENERAL", f"{_CALBRO}/NETWORK"]),
+            _demo_user(
+                "bob",
+                "Bob",
+                "Brown",
+                [f"{_CALBRO}/GENERAL", f"{_CALBRO}/HARDWARE", f"{_PETRAMCO}/GENERAL"],
+            ),
+            _demo_user(
+                "carol",
+                "Carol",
+                "Chen",
+                [f"{c}/{q}" for c in (_CALBRO, _PETRAMCO) for q in _QUEUES],
+                roles=("IT Agent", "Supervisor"),
+            ),
+        ],
+    }
+
+
+def demo_settings(**overrides: Any) -> Settings:
+    """The demo config as the lowest layer: env and explicit arguments still win over it."""
+    explicit = Settings(**overrides).model_dump(exclude_unset=True)
+    return Settings(**_deep_merge(demo_config(), explicit))
+
+
+def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
