@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import argparse
 import gc
+import sys
 import time
 from collections import deque
+from pathlib import Path
 
-from bridge.engine import Engine, EngineConfig
-from bridge.engine.events import ChatAssigned, Event
+# benchmarks/bridge.py would shadow the bridge package: keep this folder off the path.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+
+from bridge.engine import Engine, EngineConfig  # noqa: E402
+from bridge.engine.events import ChatAssigned, Event  # noqa: E402
 
 
 def run(chats: int, agents: int = 50, capacity: int = 3) -> float:

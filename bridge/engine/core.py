@@ -13,11 +13,13 @@ from typing import Any
 
 from . import errors as err
 from . import events as ev
+from .checks import SOURCES, check_attachments, check_source, same_profile
 from .config import EngineConfig, queue_key
-from .model import ASSIGNED, CLOSED, QUEUED, Agent, Chat
+from .model import CLOSED, QUEUED, Chat
 from .queries import Queries
 
-SOURCES = ("self_service", "virtual_agent")
+__all__ = ["FINAL_TICKET_STATUSES", "SOURCES", "Engine"]
+
 FINAL_TICKET_STATUSES = frozenset({"Cancelled", "Resolved", "Closed", "Completed", "Rejected"})
 
 
@@ -45,26 +47,27 @@ class Engine(Queries):
         detail: dict[str, Any] | None = None,
         attachments: Sequence[object] = (),
     ) -> list[ev.Event]:
-        if source not in SOURCES:
-            raise err.InvalidCommand(f"source must be one of {SOURCES}, not {source!r}")
-        _check_attachments(source, attachments)
+        check_source(source, attachments)
         if chat_id in self.chats:
             raise err.DuplicateChat(f"chat {chat_id!r} exists already")
-        key = self._known_queue(queue_key(company, queue))
         now = self._clock()
-        target = self._open_queue(key, now)
+        key, target = self._landing(company, queue, now)
         out: list[ev.Event] = []
-        self._emit(out, ev.ChatOpened(now, chat_id, source, company, key, customer_id, question,
-                                      detail))
+        opened = ev.ChatOpened(now, chat_id, source, company, key, customer_id, question, detail)
+        self._emit(out, opened)
         chat = self.chats[chat_id]
         if target != key:
             self._emit(out, ev.ChatOverflowed(now, chat_id, key, target, "closed"))
         self._offer(out, chat, now)
         if chat.state == QUEUED and self.config.record_estimates:
-            position = self.queues[chat.queue].position(chat_id)
-            estimates = self.estimates_for(chat.queue, position, now)
-            self._emit(out, ev.WaitEstimated(now, chat_id, chat.queue, position, estimates))
+            self._tell_wait(out, chat, now)
         return out
+
+    def _tell_wait(self, out: list[ev.Event], chat: Chat, now: float) -> None:
+        """Record what the arriving user is told; a fresh chat waits at the back of its queue."""
+        position = len(self.queues[chat.queue])
+        estimates = self.estimates_for(chat.queue, position, now)
+        self._emit(out, ev.WaitEstimated(now, chat.id, chat.queue, position, estimates))
 
     def post_user_message(
         self, chat_id: str, text: str, attachments: Sequence[dict[str, Any]] = ()
@@ -72,11 +75,11 @@ class Engine(Queries):
         chat = self._open_chat(chat_id)
         if chat.user_cancelled:
             raise err.AlreadyCancelled(f"chat {chat_id!r} was cancelled by the user")
-        _check_attachments(chat.source, attachments)
-        out: list[ev.Event] = []
-        self._emit(out, ev.MessagePosted(self._clock(), chat_id, chat.n + 1, "user", None, text,
-                                         list(attachments) or None))
-        return out
+        check_attachments(chat.source, attachments)
+        files = list(attachments) or None
+        return self._just(
+            ev.MessagePosted(self._clock(), chat_id, chat.n + 1, "user", None, text, files)
+        )
 
     def cancel(self, chat_id: str) -> list[ev.Event]:
         """The user cancels: a waiting chat closes; an assigned one stays with its agent."""
@@ -89,8 +92,8 @@ class Engine(Queries):
             self._emit(out, ev.ChatClosed(now, chat_id, None, ev.CLOSE_CANCELLED))
             return out
         self._emit(out, ev.ChatCancelled(now, chat_id, chat.agent_id))
-        self._say(out, chat, now, "user_cancelled", "End user has cancelled chat.",
-                  ev.AUDIENCE_AGENTS)
+        text = "End user has cancelled chat."
+        self._say(out, chat, now, "user_cancelled", text, ev.AUDIENCE_AGENTS)
         return out
 
     # --- agents' chat actions ----------------------------------------------------------
@@ -99,9 +102,9 @@ class Engine(Queries):
         agent = self._permitted(agent_id)
         chat = self._chat(chat_id)
         if chat.state != QUEUED:
-            raise (err.ChatClosed if chat.state == CLOSED else err.ChatNotQueued)(
-                f"chat {chat_id!r} is not waiting")
-        if not self.can_see(agent, chat):
+            error = err.ChatClosed if chat.state == CLOSED else err.ChatNotQueued
+            raise error(f"chat {chat_id!r} is not waiting")
+        if not self._can_take(agent, chat):
             raise err.OutOfReach(f"chat {chat_id!r} is not in {agent_id!r}'s support queues")
         if not agent.present:
             raise err.AgentUnavailable(f"agent {agent_id!r} is not available")
@@ -114,18 +117,17 @@ class Engine(Queries):
     def post_agent_message(
         self, chat_id: str, agent_id: str, text: str, attachments: Sequence[dict[str, Any]] = ()
     ) -> list[ev.Event]:
-        chat = self._held(chat_id, agent_id)
-        _check_attachments(chat.source, attachments)
-        out: list[ev.Event] = []
-        self._emit(out, ev.MessagePosted(self._clock(), chat_id, chat.n + 1, "agent", agent_id,
-                                         text, list(attachments) or None))
-        return out
+        chat, _ = self._held(chat_id, agent_id)
+        check_attachments(chat.source, attachments)
+        files = list(attachments) or None
+        n = chat.n + 1
+        return self._just(
+            ev.MessagePosted(self._clock(), chat_id, n, "agent", agent_id, text, files)
+        )
 
     def add_note(self, chat_id: str, agent_id: str, text: str) -> list[ev.Event]:
-        chat = self._held(chat_id, agent_id)
-        out: list[ev.Event] = []
-        self._emit(out, ev.NoteAdded(self._clock(), chat_id, chat.n + 1, agent_id, text))
-        return out
+        chat, _ = self._held(chat_id, agent_id)
+        return self._just(ev.NoteAdded(self._clock(), chat_id, chat.n + 1, agent_id, text))
 
     def transfer(
         self,
@@ -136,104 +138,119 @@ class Engine(Queries):
         to_queue: str | None = None,
         note: str = "",
     ) -> list[ev.Event]:
-        chat = self._held(chat_id, agent_id)
+        chat, agent = self._held(chat_id, agent_id)
+        if chat.user_cancelled:
+            raise err.AlreadyCancelled(f"chat {chat_id!r} was cancelled by the user: end it")
         if (to_agent is None) == (to_queue is None):
             raise err.InvalidCommand("transfer to exactly one of an agent or a support queue")
         target_queue = None
         if to_agent is not None:
             self._transfer_target(agent_id, to_agent)
         else:
-            name = to_queue if "/" in to_queue else queue_key(chat.company, to_queue)  # type: ignore[operator]
+            assert to_queue is not None
+            name = to_queue if "/" in to_queue else queue_key(chat.company, to_queue)
             target_queue = self._known_queue(name)
         now, out = self._clock(), []
         self._say(out, chat, now, "transferred", "You are being transferred to another agent.")
         self._emit(out, ev.ChatTransferred(now, chat_id, agent_id, to_agent, target_queue, note))
         self._offer(out, chat, now, skip=agent_id)
-        self._fill(out, self.agents[agent_id], now)
+        self._fill(out, agent, now)
         return out
 
     def end(self, chat_id: str, agent_id: str) -> list[ev.Event]:
-        self._held(chat_id, agent_id)
-        return self._close(chat_id, agent_id, ev.CLOSE_ENDED)
+        chat, agent = self._held(chat_id, agent_id)
+        out: list[ev.Event] = []
+        self._close(out, chat, agent, self._clock(), ev.CLOSE_ENDED)
+        return out
 
     def abandon(self, chat_id: str, agent_id: str, *, confirm: bool = False) -> list[ev.Event]:
         """Cancel the chat's open tickets, then close; with no ticket the agent must confirm."""
-        chat = self._held(chat_id, agent_id)
+        chat, agent = self._held(chat_id, agent_id)
         if not chat.tickets and not confirm:
             raise err.ConfirmationRequired(
-                f"chat {chat_id!r} has no ticket: confirm to mark it abandoned")
+                f"chat {chat_id!r} has no ticket: confirm to mark it abandoned"
+            )
         now, out = self._clock(), []
         for ticket_id, status in list(chat.tickets.items()):
             if status not in FINAL_TICKET_STATUSES:
-                self._emit(out, ev.TicketStatusChanged(now, chat_id, agent_id, ticket_id,
-                                                       "Cancelled", "Chat abandoned"))
-        out += self._close(chat_id, agent_id, ev.CLOSE_ABANDONED)
-        return out
-
-    def _close(self, chat_id: str, agent_id: str, reason: str) -> list[ev.Event]:
-        chat, agent = self.chats[chat_id], self.agents[agent_id]
-        now, out = self._clock(), []
-        self._say(out, chat, now, "ended", "The chat has ended.")
-        self._emit(out, ev.ChatClosed(now, chat_id, agent_id, reason))
-        self._fill(out, agent, now)
+                cancelled = "Cancelled", "Chat abandoned"
+                self._emit(
+                    out, ev.TicketStatusChanged(now, chat_id, agent_id, ticket_id, *cancelled)
+                )
+        self._close(out, chat, agent, now, ev.CLOSE_ABANDONED)
         return out
 
     # --- tickets and knowledge (records; the ITSM adapter holds the tickets) -------------
 
-    def link_ticket(self, chat_id: str, agent_id: str, ticket_id: str, kind: str,
-                    status: str = "Assigned") -> list[ev.Event]:
-        self._held(chat_id, agent_id)
-        if ticket_id in self.chats[chat_id].tickets:
+    def link_ticket(
+        self, chat_id: str, agent_id: str, ticket_id: str, kind: str, status: str = "Assigned"
+    ) -> list[ev.Event]:
+        chat, _ = self._held(chat_id, agent_id)
+        if ticket_id in chat.tickets:
             raise err.InvalidCommand(f"ticket {ticket_id!r} is linked to the chat already")
-        out: list[ev.Event] = []
-        self._emit(out, ev.TicketLinked(self._clock(), chat_id, agent_id, ticket_id, kind, status))
-        return out
+        return self._just(
+            ev.TicketLinked(self._clock(), chat_id, agent_id, ticket_id, kind, status)
+        )
 
-    def record_ticket_status(self, chat_id: str, agent_id: str | None, ticket_id: str,
-                             status: str, reason: str = "") -> list[ev.Event]:
-        chat = self._chat(chat_id)
+    def record_ticket_status(
+        self, chat_id: str, agent_id: str | None, ticket_id: str, status: str, reason: str = ""
+    ) -> list[ev.Event]:
+        """The ITSM side changed a linked ticket (closed chats included); no role is checked."""
+        self._linked(self._chat(chat_id), ticket_id)
+        now = self._clock()
+        return self._just(ev.TicketStatusChanged(now, chat_id, agent_id, ticket_id, status, reason))
+
+    def share_article(
+        self, chat_id: str, agent_id: str, article_id: str, title: str, url: str
+    ) -> list[ev.Event]:
+        chat, _ = self._held(chat_id, agent_id)
+        n = chat.n + 1
+        return self._just(
+            ev.ArticleShared(self._clock(), chat_id, n, agent_id, article_id, title, url)
+        )
+
+    def pin_article(
+        self, chat_id: str, agent_id: str, ticket_id: str, article_id: str
+    ) -> list[ev.Event]:
+        chat, _ = self._held(chat_id, agent_id)
+        self._linked(chat, ticket_id)
+        return self._just(ev.ArticlePinned(self._clock(), chat_id, agent_id, ticket_id, article_id))
+
+    def _linked(self, chat: Chat, ticket_id: str) -> None:
         if ticket_id not in chat.tickets:
-            raise err.NotFound(f"ticket {ticket_id!r} is not linked to chat {chat_id!r}")
-        out: list[ev.Event] = []
-        self._emit(out, ev.TicketStatusChanged(self._clock(), chat_id, agent_id, ticket_id,
-                                               status, reason))
-        return out
-
-    def share_article(self, chat_id: str, agent_id: str, article_id: str, title: str,
-                      url: str) -> list[ev.Event]:
-        chat = self._held(chat_id, agent_id)
-        out: list[ev.Event] = []
-        self._emit(out, ev.ArticleShared(self._clock(), chat_id, chat.n + 1, agent_id,
-                                         article_id, title, url))
-        return out
-
-    def pin_article(self, chat_id: str, agent_id: str, ticket_id: str,
-                    article_id: str) -> list[ev.Event]:
-        chat = self._held(chat_id, agent_id)
-        if ticket_id not in chat.tickets:
-            raise err.NotFound(f"ticket {ticket_id!r} is not linked to chat {chat_id!r}")
-        out: list[ev.Event] = []
-        self._emit(out, ev.ArticlePinned(self._clock(), chat_id, agent_id, ticket_id, article_id))
-        return out
+            raise err.NotFound(f"ticket {ticket_id!r} is not linked to chat {chat.id!r}")
 
     # --- agents ------------------------------------------------------------------------
 
-    def sign_in(self, agent_id: str, first_name: str, last_name: str, queues: Sequence[str],
-                roles: Sequence[str], permissions: Sequence[str],
-                screen_name: str | None = None) -> list[ev.Event]:
-        """Register or update an agent; signing in again with the same profile is a no-op."""
-        event = ev.AgentSignedIn(self._clock(), agent_id, first_name, last_name, list(queues),
-                                 list(roles), list(permissions), screen_name)
+    def sign_in(
+        self,
+        agent_id: str,
+        first_name: str,
+        last_name: str,
+        queues: Sequence[str],
+        roles: Sequence[str],
+        permissions: Sequence[str],
+        screen_name: str | None = None,
+    ) -> list[ev.Event]:
+        """Register or update an agent; signing in again with the same profile is a no-op.
+
+        A token carries no screen name, so ``screen_name=None`` keeps the one the agent set.
+        """
         known = self.agents.get(agent_id)
-        if known is not None and known.signed_in and _same_profile(known, event):
+        if screen_name is None and known is not None:
+            screen_name = known.screen_name
+        profile = first_name, last_name, list(queues), list(roles), list(permissions)
+        event = ev.AgentSignedIn(self._clock(), agent_id, *profile, screen_name)
+        if known is not None and known.signed_in and same_profile(known, event):
             return []
         out: list[ev.Event] = []
         self._emit(out, event)
         self._fill(out, self.agents[agent_id], event.at)
         return out
 
-    def set_availability(self, agent_id: str, available: bool,
-                         capacity: int | None = None) -> list[ev.Event]:
+    def set_availability(
+        self, agent_id: str, available: bool, capacity: int | None = None
+    ) -> list[ev.Event]:
         """Available, or with auto-accept "available for N"."""
         agent = self._permitted(agent_id)
         limit = self.config.manual_capacity
@@ -250,9 +267,7 @@ class Engine(Queries):
 
     def set_screen_name(self, agent_id: str, screen_name: str | None) -> list[ev.Event]:
         self._permitted(agent_id)
-        out: list[ev.Event] = []
-        self._emit(out, ev.AgentScreenNameSet(self._clock(), agent_id, screen_name or None))
-        return out
+        return self._just(ev.AgentScreenNameSet(self._clock(), agent_id, screen_name or None))
 
     def set_connected(self, agent_id: str, connected: bool) -> list[ev.Event]:
         """The agent's console connection dropped or came back (the grace timer watches)."""
@@ -275,72 +290,8 @@ class Engine(Queries):
         self._requeue_all(out, agent, now, "signed_out")
         return out
 
-    # --- checks ------------------------------------------------------------------------
-
-    def _chat(self, chat_id: str) -> Chat:
-        chat = self.chats.get(chat_id)
-        if chat is None:
-            raise err.UnknownChat(f"no chat {chat_id!r}")
-        return chat
-
-    def _open_chat(self, chat_id: str) -> Chat:
-        chat = self._chat(chat_id)
-        if chat.state == CLOSED:
-            raise err.ChatClosed(f"chat {chat_id!r} is closed ({chat.closed_reason})")
-        return chat
-
-    def _agent(self, agent_id: str) -> Agent:
-        agent = self.agents.get(agent_id)
-        if agent is None:
-            raise err.UnknownAgent(f"no agent {agent_id!r}")
-        return agent
-
-    def _permitted(self, agent_id: str) -> Agent:
-        """Every Live Chat action needs the IT Agent role and the ESChat_Agent permission."""
-        agent = self._agent(agent_id)
-        if not agent.permitted:
-            raise err.NotPermitted(
-                f"agent {agent_id!r} needs the IT Agent role and the ESChat_Agent permission")
-        return agent
-
-    def _held(self, chat_id: str, agent_id: str) -> Chat:
-        self._permitted(agent_id)
-        chat = self._open_chat(chat_id)
-        if chat.state != ASSIGNED or chat.agent_id != agent_id:
-            raise err.ChatNotActive(f"chat {chat_id!r} is not one of {agent_id!r}'s chats")
-        return chat
-
-    def _transfer_target(self, agent_id: str, to_agent: str) -> None:
-        if to_agent == agent_id:
-            raise err.InvalidCommand("an agent cannot transfer a chat to themself")
-        target = self._agent(to_agent)
-        if not target.permitted:
-            raise err.NotPermitted(f"agent {to_agent!r} may not take chats")
-        if not target.present:
-            raise err.AgentUnavailable(f"agent {to_agent!r} is not available")
-
-    def _known_queue(self, key: str) -> str:
-        if self.config.strict_queues and key not in self.config.queues:
-            raise err.UnknownQueue(f"no support queue {key!r}")
-        return key
-
-    def _open_queue(self, key: str, now: float) -> str:
-        """Where a handoff lands: the queue, or its overflow while it is closed."""
-        hours = self.config.queue_config(key).hours
-        if hours is None or hours.is_open(now):
-            return key
-        overflow = self.config.queue_config(key).closed_overflow
-        if overflow is None:
-            raise err.QueueClosed(f"support queue {key!r} is closed now")
-        return overflow
-
-
-def _check_attachments(source: str, attachments: Sequence[object]) -> None:
-    if attachments and source == "virtual_agent":
-        raise err.AttachmentNotAllowed("a virtual-agent chat cannot carry attachments")
-
-
-def _same_profile(agent: Agent, e: ev.AgentSignedIn) -> bool:
-    return (agent.first_name, agent.last_name, agent.screen_name, agent.queues, agent.roles,
-            agent.permissions) == (e.first_name, e.last_name, e.screen_name, tuple(e.queues),
-                                   frozenset(e.roles), frozenset(e.permissions))
+    def _just(self, event: ev.Event) -> list[ev.Event]:
+        """Emit a command's single event."""
+        out: list[ev.Event] = []
+        self._emit(out, event)
+        return out

@@ -34,7 +34,9 @@ class QueueState:
     def estimate(self, queue: Queue, position: int, now: float) -> float | None:
         if queue.slots <= 0:
             return None
-        handle = queue.mean_handle() or self.default_handle
+        handle = queue.mean_handle()
+        if handle is None:
+            handle = self.default_handle
         return position * handle / queue.slots
 
 
@@ -67,4 +69,7 @@ def default_estimators() -> list[Estimator]:
     return [RecentHistory(), QueueState()]
 
 
-ESTIMATORS: dict[str, type[Estimator]] = {"recent_history": RecentHistory, "queue_state": QueueState}
+ESTIMATORS: dict[str, type[Estimator]] = {
+    "recent_history": RecentHistory,
+    "queue_state": QueueState,
+}

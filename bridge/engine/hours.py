@@ -29,8 +29,10 @@ class BusinessHours:
         self._zone = ZoneInfo(self.timezone)
         spans: dict[int, list[tuple[time, time]]] = {}
         for day, ranges in self.weekly.items():
-            index = DAYS.index(day.lower()[:3])
-            spans[index] = [(_parse(a), _parse(b)) for a, b in ranges]
+            key = day.lower()[:3]
+            if key not in DAYS:
+                raise ValueError(f"unknown day {day!r}: use one of {DAYS}")
+            spans[DAYS.index(key)] = [_span(day, a, b) for a, b in ranges]
         self._spans = spans
         self.holidays = {d if isinstance(d, date) else date.fromisoformat(d) for d in self.holidays}
 
@@ -41,6 +43,14 @@ class BusinessHours:
         clock = local.time()
         assert self._spans is not None
         return any(start <= clock < end for start, end in self._spans.get(local.weekday(), ()))
+
+
+def _span(day: str, start: str, end: str) -> tuple[time, time]:
+    """A span must end after it starts: one past midnight would silently never be open."""
+    span = _parse(start), _parse(end)
+    if span[0] >= span[1]:
+        raise ValueError(f"{day} {start}-{end} ends before it starts: split it at midnight")
+    return span
 
 
 def _parse(text: str) -> time:

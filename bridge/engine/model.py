@@ -1,8 +1,11 @@
-"""Engine state: plain slotted classes, mutated only by the appliers in ``apply.py``."""
+"""Engine state: plain slotted classes, mutated only by the appliers in ``state.py``."""
 
 from __future__ import annotations
 
-from collections import deque
+from collections import OrderedDict, deque
+from collections.abc import Iterable
+
+from .config import QueueConfig
 
 QUEUED = "queued"
 ASSIGNED = "assigned"
@@ -15,6 +18,8 @@ CHAT_PERMISSION = "ESChat_Agent"
 class Chat:
     __slots__ = (
         "agent_id",
+        "agents_seen",
+        "assigned_at",
         "closed_reason",
         "company",
         "created_at",
@@ -32,8 +37,7 @@ class Chat:
         "tickets",
         "transferred",
         "user_cancelled",
-        "agents_seen",
-        "assigned_at",
+        "watch",
     )
 
     def __init__(self, chat_id: str, source: str, company: str, queue: str, at: float) -> None:
@@ -56,6 +60,7 @@ class Chat:
         self.n = 0  # last per-chat sequence number used
         self.stint = 0  # bumps each time the chat starts waiting; stale timers compare it
         self.last_user_at = at
+        self.watch = 0  # bumps when the user speaks, is assigned or warned; stale timers compare
         self.agents_seen: list[str] = []
 
     def snapshot(self) -> dict[str, object]:
@@ -63,23 +68,40 @@ class Chat:
 
 
 class Agent:
+    """An agent's profile and chats, plus flags derived from the profile by ``refresh``.
+
+    The derived flags (``permitted``, ``present``, ``serving``, ``accepting``, ``display_name``)
+    are plain attributes rather than properties: routing reads them on every assignment.
+    """
+
     __slots__ = (
+        "accepting",
         "available",
         "capacity",
         "chats",
         "connected",
         "contribution",
+        "display_name",
         "first_name",
         "gone_token",
+        "homes",
         "id",
         "inbox",
         "last_name",
+        "listed",
         "permissions",
+        "permitted",
+        "present",
         "queues",
         "roles",
         "screen_name",
+        "serving",
         "signed_in",
         "touched",
+    )
+    # Derived or cached: left out of snapshots, which hold the state proper.
+    DERIVED = frozenset(
+        {"accepting", "display_name", "homes", "listed", "permitted", "present", "serving"}
     )
 
     def __init__(self, agent_id: str) -> None:
@@ -88,6 +110,7 @@ class Agent:
         self.last_name = ""
         self.screen_name: str | None = None
         self.queues: tuple[str, ...] = ()
+        self.homes: tuple[Queue, ...] = ()  # the Queue objects of ``queues``
         self.roles: frozenset[str] = frozenset()
         self.permissions: frozenset[str] = frozenset()
         self.signed_in = False
@@ -96,34 +119,30 @@ class Agent:
         self.capacity = 0
         self.chats: dict[str, None] = {}  # My chats, in acceptance order
         self.inbox: dict[str, None] = {}  # chats transferred to this agent by name
-        self.touched = 0  # order of last assignment or release: longest idle = smallest
+        self.touched = 0  # order of last assignment, release or availability change
+        self.listed = False  # in the free dict of each of its queues (auto-accept, spare slot)
         self.contribution = 0  # serving slots this agent adds to each of its queues
         self.gone_token = 0  # bumps when the agent leaves or returns; stale grace timers compare
+        self.refresh(auto_accept=False)
 
-    @property
-    def display_name(self) -> str:
-        """What users see: the screen name if set, else first and last name."""
-        return self.screen_name or f"{self.first_name} {self.last_name}".strip() or self.id
-
-    @property
-    def permitted(self) -> bool:
-        return IT_AGENT_ROLE in self.roles and CHAT_PERMISSION in self.permissions
-
-    @property
-    def present(self) -> bool:
-        return self.signed_in and self.available and self.connected
-
-    @property
-    def serving(self) -> bool:
-        """Present and allowed to chat: only such agents receive chats."""
-        return self.present and self.permitted
+    def refresh(self, auto_accept: bool) -> None:
+        """Derive the flags again after the profile or presence changed."""
+        self.display_name = (
+            self.screen_name or f"{self.first_name} {self.last_name}".strip() or self.id
+        )
+        self.permitted = IT_AGENT_ROLE in self.roles and CHAT_PERMISSION in self.permissions
+        self.present = self.signed_in and self.available and self.connected
+        self.serving = self.present and self.permitted  # only such agents receive chats
+        self.accepting = self.serving and auto_accept  # gets chats without a click
 
     @property
     def free_slots(self) -> int:
         return self.capacity - len(self.chats) if self.serving else 0
 
     def snapshot(self) -> dict[str, object]:
-        return {name: _copy(getattr(self, name)) for name in self.__slots__}
+        return {
+            name: _copy(getattr(self, name)) for name in self.__slots__ if name not in self.DERIVED
+        }
 
 
 class Queue:
@@ -131,30 +150,38 @@ class Queue:
 
     __slots__ = (
         "company",
-        "front",
         "free",
-        "handle_sum",
+        "front",
         "handles",
         "key",
         "n_transferred",
         "name",
+        "rules",
         "slots",
         "waiting",
         "waits",
     )
 
-    def __init__(self, key: str, history: int = 10, handle_history: int = 50) -> None:
+    def __init__(
+        self,
+        key: str,
+        history: int = 10,
+        handle_history: int = 50,
+        rules: QueueConfig | None = None,
+    ) -> None:
         self.key = key
+        self.rules = rules or QueueConfig()  # the queue's timers and hours, looked up once
         self.company, _, self.name = key.partition("/")
-        self.front: dict[str, None] = {}
-        self.waiting: dict[str, None] = {}
+        # OrderedDicts, not dicts: a dict used as a FIFO keeps the holes its removed heads leave
+        # and skips them on every ``next(iter(...))``, which makes draining a long queue O(n²).
+        self.front: OrderedDict[str, None] = OrderedDict()
+        self.waiting: OrderedDict[str, None] = OrderedDict()
         self.n_transferred = 0
         # Auto-accepting agents with a free slot, least recently touched first.
-        self.free: dict[str, Agent] = {}
+        self.free: OrderedDict[str, Agent] = OrderedDict()
         self.slots = 0  # serving capacity of present agents
         self.waits: deque[tuple[float, float]] = deque(maxlen=history)  # (accepted at, waited)
-        self.handles: deque[float] = deque(maxlen=handle_history)
-        self.handle_sum = 0.0
+        self.handles: deque[float] = deque(maxlen=handle_history)  # recent handle times
 
     def __len__(self) -> int:
         return len(self.front) + len(self.waiting)
@@ -167,22 +194,20 @@ class Queue:
         return None
 
     def position(self, chat_id: str) -> int:
-        for index, other in enumerate(self.ordered(), start=1):
-            if other == chat_id:
-                return index
-        raise KeyError(chat_id)
+        """1-based place: the front lane first (raises ValueError if the chat does not wait)."""
+        if chat_id in self.front:
+            return list(self.front).index(chat_id) + 1
+        return len(self.front) + list(self.waiting).index(chat_id) + 1
 
     def ordered(self) -> list[str]:
         return [*self.front, *self.waiting]
 
     def record_handle(self, seconds: float) -> None:
-        if len(self.handles) == self.handles.maxlen:
-            self.handle_sum -= self.handles[0]
         self.handles.append(seconds)
-        self.handle_sum += seconds
 
     def mean_handle(self) -> float | None:
-        return self.handle_sum / len(self.handles) if self.handles else None
+        """Summed when asked (only waiting chats ask): exact, and free for chats that never wait."""
+        return sum(self.handles) / len(self.handles) if self.handles else None
 
     def snapshot(self) -> dict[str, object]:
         return {
@@ -194,6 +219,11 @@ class Queue:
             "waits": list(self.waits),
             "handles": [round(h, 9) for h in self.handles],
         }
+
+
+def distinct(names: Iterable[str]) -> tuple[str, ...]:
+    """The names in their first order, each once (an agent listing a queue twice serves it once)."""
+    return tuple(dict.fromkeys(names))
 
 
 def _copy(value: object) -> object:

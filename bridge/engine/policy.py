@@ -1,8 +1,9 @@
 """Assignment policies for auto-accept: which free agent of a queue gets the next chat.
 
-A policy sees the queue's free agents (those with a spare slot), ordered least recently
-touched first, and must pick one. Within a queue chats are always FIFO; across an agent's
-queues the oldest head goes first — those rules are the engine's, not the policy's.
+A policy sees the queue's free agents (those with a spare slot), least recently touched
+(assigned, released, or availability changed) first, and must pick one. Within a queue chats
+are always FIFO; across an agent's queues the oldest head goes first — those rules are the
+engine's, not the policy's.
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ class AssignmentPolicy(Protocol):
 
 
 class LongestIdle:
-    """The agent whose last assignment or release is the oldest: spreads work evenly in time."""
+    """The agent idle longest (since its last assignment, release or availability change).
+
+    Spreads work evenly in time. The free dict is kept in that order, so this is O(1).
+    """
 
     name = "longest_idle"
 
@@ -44,4 +48,5 @@ def policy_named(name: str) -> AssignmentPolicy:
     try:
         return POLICIES[name]()
     except KeyError:
-        raise ValueError(f"unknown routing policy {name!r}; choose one of {sorted(POLICIES)}")
+        choices = sorted(POLICIES)
+        raise ValueError(f"unknown routing policy {name!r}; choose one of {choices}") from None

@@ -4,45 +4,54 @@ from __future__ import annotations
 
 from typing import Any
 
+from .checks import Checks
 from .config import queue_key
-from .model import QUEUED, Agent, Chat
-from .timers import Timers
+from .model import QUEUED, Agent, Chat, Queue
 
 
-class Queries(Timers):
+class Queries(Checks):
     def can_see(self, agent: Agent, chat: Chat) -> bool:
-        """An agent reaches chats of its own support queues, and chats sent to it by name."""
+        """Whether the agent may view the chat: its queues, sent to it, or held by it before."""
         if chat.target_agent is not None:
             return chat.target_agent == agent.id
-        return chat.queue in agent.queues or chat.agent_id == agent.id or (
-            agent.id in chat.agents_seen)
+        return chat.queue in agent.queues or agent.id in chat.agents_seen
+
+    def _can_take(self, agent: Agent, chat: Chat) -> bool:
+        """Whether the agent may accept the waiting chat: one of its own support queues (the
+        transferred ones of those queues included), or sent to it by name."""
+        if chat.target_agent is not None:
+            return chat.target_agent == agent.id
+        return chat.queue in agent.queues
 
     def counts(self, agent_id: str) -> dict[str, int]:
         """The console's three counts as this agent sees them."""
-        agent = self._agent(agent_id)  # type: ignore[attr-defined]
+        agent = self._agent(agent_id)
         fresh = transferred = 0
         for key in agent.queues:
             queue = self.queues.get(key)
             if queue is not None:
                 fresh += len(queue) - queue.n_transferred
                 transferred += queue.n_transferred
-        return {"queue": fresh, "transferred": transferred + len(agent.inbox),
-                "my_chats": len(agent.chats)}
+        return {
+            "queue": fresh,
+            "transferred": transferred + len(agent.inbox),
+            "my_chats": len(agent.chats),
+        }
 
     def queue_list(self, agent_id: str) -> list[str]:
         """Waiting chats of the agent's queues that were not transferred, oldest first."""
         return [c for c in self._waiting_for(agent_id) if not self.chats[c].transferred]
 
     def transferred_list(self, agent_id: str) -> list[str]:
-        agent = self._agent(agent_id)  # type: ignore[attr-defined]
+        agent = self._agent(agent_id)
         mine = [c for c in self._waiting_for(agent_id) if self.chats[c].transferred]
         return [*agent.inbox, *mine]
 
     def my_chats(self, agent_id: str) -> list[str]:
-        return list(self._agent(agent_id).chats)  # type: ignore[attr-defined]
+        return list(self._agent(agent_id).chats)
 
     def _waiting_for(self, agent_id: str) -> list[str]:
-        agent = self._agent(agent_id)  # type: ignore[attr-defined]
+        agent = self._agent(agent_id)
         ordered: list[Chat] = []
         for key in agent.queues:
             queue = self.queues.get(key)
@@ -54,7 +63,7 @@ class Queries(Timers):
     def position(self, chat_id: str) -> int | None:
         """1-based place in its queue (or in the named agent's Transferred list); None if not
         waiting."""
-        chat = self._chat(chat_id)  # type: ignore[attr-defined]
+        chat = self._chat(chat_id)
         if chat.state != QUEUED:
             return None
         if chat.target_agent is not None:
@@ -62,7 +71,7 @@ class Queries(Timers):
         return self.queues[chat.queue].position(chat_id)
 
     def estimates_for(self, key: str, position: int, now: float) -> dict[str, float | None]:
-        queue = self._queue(key)
+        queue = self._peek(key)
         return {e.name: e.estimate(queue, position, now) for e in self.config.estimators}
 
     def estimated_wait(self, chat_id: str) -> float | None:
@@ -72,13 +81,13 @@ class Queries(Timers):
             return None
         chat = self.chats[chat_id]
         estimator = self.config.estimators[0]
-        return estimator.estimate(self._queue(chat.queue), position, self._clock())
+        return estimator.estimate(self._peek(chat.queue), position, self._clock())
 
     def availability(self, company: str, queue: str | None = None) -> dict[str, Any]:
         """What a bot asks before a handoff: open, agents, free capacity, queue length, EWT."""
-        key = self._known_queue(queue_key(company, queue))  # type: ignore[attr-defined]
+        key = self._known_queue(queue_key(company, queue))
         now = self._clock()
-        hours = self.config.queue_config(key).hours
+        hours = self._rules(key).hours
         serving = [a for a in self.agents.values() if key in a.queues and a.serving]
         waiting = len(self.queues[key]) if key in self.queues else 0
         estimator = self.config.estimators[0]
@@ -88,14 +97,22 @@ class Queries(Timers):
             "agents_available": len(serving),
             "free_capacity": sum(max(a.free_slots, 0) for a in serving),
             "queue_length": waiting,
-            "estimated_wait": estimator.estimate(self._queue(key), waiting + 1, now),
+            "estimated_wait": estimator.estimate(self._peek(key), waiting + 1, now),
         }
+
+    def _peek(self, key: str) -> Queue:
+        """The queue if it exists, else an empty stand-in: a question never creates a queue."""
+        queue = self.queues.get(key)
+        return Queue(key) if queue is None else queue
 
     def snapshot(self) -> dict[str, Any]:
         """The whole routing state as plain data: replay equivalence compares these."""
         return {
             "chats": {k: c.snapshot() for k, c in self.chats.items()},
             "agents": {k: a.snapshot() for k, a in self.agents.items()},
-            "queues": {k: q.snapshot() for k, q in self.queues.items() if len(q) or q.slots
-                       or q.free or q.waits or q.handles},
+            "queues": {
+                k: q.snapshot()
+                for k, q in self.queues.items()
+                if len(q) or q.slots or q.free or q.waits or q.handles
+            },
         }

@@ -19,12 +19,21 @@ class Routing(EngineState):
 
     def _emit(self, out: list[ev.Event], event: ev.Event) -> None:
         _APPLY[type(event)](self, event)
+        self._last_at = event.at
         out.append(event)
-        if self._sink is not None:
-            self._sink(event)
+        sink = self._sink
+        if sink is not None:
+            sink(event)
 
-    def _say(self, out: list[ev.Event], chat: Chat, at: float, kind: str, text: str,
-             audience: str = ev.AUDIENCE_ALL) -> None:
+    def _say(
+        self,
+        out: list[ev.Event],
+        chat: Chat,
+        at: float,
+        kind: str,
+        text: str,
+        audience: str = ev.AUDIENCE_ALL,
+    ) -> None:
         if self.config.system_messages:
             self._emit(out, ev.SystemMessage(at, chat.id, chat.n + 1, kind, text, audience))
 
@@ -32,44 +41,52 @@ class Routing(EngineState):
         self._emit(out, ev.ChatAssigned(at, chat.id, agent.id, at - chat.enqueued_at, how))
         self._say(out, chat, at, "joined", f"{agent.display_name} has joined the chat.")
 
+    def _close(
+        self, out: list[ev.Event], chat: Chat, agent: Agent, at: float, reason: str, text: str = ""
+    ) -> None:
+        """Say goodbye, close the chat and give the agent's freed slot to the next chat."""
+        self._say(out, chat, at, "ended", text or "The chat has ended.")
+        self._emit(out, ev.ChatClosed(at, chat.id, agent.id, reason))
+        self._fill(out, agent, at)
+
     def _offer(self, out: list[ev.Event], chat: Chat, at: float, skip: str | None = None) -> None:
         """A chat starts waiting: give it to a free agent now if auto-accept has one."""
         if not self.config.auto_accept or chat.state != QUEUED:
             return
         if chat.target_agent is not None:
             agent = self.agents[chat.target_agent]
-            if agent.free_slots > 0:
+            if agent.listed:  # serving with a spare slot
                 self._assign(out, chat, agent, at, "auto")
             return
         free = self.queues[chat.queue].free
-        held = free.pop(skip, None) if skip is not None else None
+        if skip in free:  # the agent giving the chat away does not get it straight back
+            free = {key: agent for key, agent in free.items() if key != skip}
         if free:
             self._assign(out, chat, self.config.policy.pick(free), at, "auto")
-        if held is not None and held.free_slots > 0:
-            free[held.id] = held
 
     def _fill(self, out: list[ev.Event], agent: Agent, at: float) -> None:
         """An agent has room: assign the oldest chats it can take until it is full."""
-        if not self.config.auto_accept:
-            return
-        while agent.free_slots > 0:
+        while agent.listed:  # auto-accept, serving, a spare slot
             chat_id = self._next_for(agent)
             if chat_id is None:
                 return
             self._assign(out, self.chats[chat_id], agent, at, "auto")
 
     def _next_for(self, agent: Agent) -> str | None:
-        """Chats transferred to the agent by name first, then the oldest head of its queues."""
+        """Chats transferred to the agent by name first, then the oldest head of its queues.
+
+        Requeued chats (front lanes) go before all others; then the longest waiting head.
+        """
         if agent.inbox:
             return next(iter(agent.inbox))
         best: str | None = None
         best_rank = (2, 0.0)
-        for key in agent.queues:
-            queue = self.queues.get(key)
-            head = queue.head() if queue is not None else None
-            if head is None:
+        for queue in agent.homes:
+            lane = queue.front or queue.waiting
+            if not lane:
                 continue
-            rank = (0 if queue.front else 1, self.chats[head].enqueued_at)  # type: ignore[union-attr]
+            head = next(iter(lane))
+            rank = (0 if lane is queue.front else 1, self.chats[head].enqueued_at)
             if rank < best_rank:
                 best, best_rank = head, rank
         return best

@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import events as ev
-from .config import EngineConfig
-from .model import ASSIGNED, CLOSED, QUEUED, Agent, Chat, Queue
+from .config import EngineConfig, QueueConfig
+from .model import ASSIGNED, CLOSED, QUEUED, Agent, Chat, Queue, distinct
 
 # Timer kinds: (deadline, order, kind, key, token) sit in one heap.
 MAX_WAIT = "max_wait"
@@ -31,6 +31,9 @@ class EngineState:
         self.queues: dict[str, Queue] = {}
         self._timers: list[tuple[float, int, str, str, Any]] = []
         self._order = 0  # tie-breaker for timers and the agents' touch order
+        self._last_at = float("-inf")  # latest event time: a late timer is never stamped before it
+        # Keep as many recent waits per queue as the deepest estimator reads.
+        self._history = max([10, *(getattr(e, "depth", 0) for e in self.config.estimators)])
         for key in self.config.queues:
             self._queue(key)
 
@@ -41,50 +44,75 @@ class EngineState:
         apply = _APPLY
         for event in events:
             apply[type(event)](self, event)
+            self._last_at = event.at
 
     # --- helpers the appliers share ----------------------------------------------------
 
     def _queue(self, key: str) -> Queue:
+        """The queue, created on first use with its rules from the config (read once)."""
         queue = self.queues.get(key)
         if queue is None:
-            queue = self.queues[key] = Queue(key)
+            rules = self.config.queue_config(key)
+            queue = self.queues[key] = Queue(key, self._history, rules=rules)
         return queue
+
+    def _rules(self, key: str) -> QueueConfig:
+        queue = self.queues.get(key)
+        return self.config.queue_config(key) if queue is None else queue.rules
 
     def _schedule(self, at: float, kind: str, key: str, token: Any) -> None:
         self._order += 1
         heapq.heappush(self._timers, (at, self._order, kind, key, token))
 
     def _touch(self, agent: Agent) -> None:
+        """The agent goes to the back of the idle line, listed as free where it has room.
+
+        Invariant: an agent is ``listed`` in the free dict of each of its queues exactly when
+        auto-accept is on, it serves and it has a spare slot; every touch re-appends it, so the
+        dicts stay in touch order (longest idle first).
+        """
         self._order += 1
         agent.touched = self._order
-        self._refresh_free(agent)
+        room = agent.accepting and len(agent.chats) < agent.capacity
+        if agent.listed:
+            for queue in agent.homes:
+                if room:
+                    queue.free.move_to_end(agent.id)
+                else:
+                    del queue.free[agent.id]
+        elif room:
+            for queue in agent.homes:
+                queue.free[agent.id] = agent
+        agent.listed = room
 
-    def _refresh_free(self, agent: Agent) -> None:
-        """Keep the invariant: an auto-accept agent with a spare slot is in its queues' free."""
-        eligible = self.config.auto_accept and len(agent.chats) < agent.capacity and agent.serving
-        for key in agent.queues:
-            free = self._queue(key).free
-            free.pop(agent.id, None)
-            if eligible:
-                free[agent.id] = agent
+    def _unlist(self, agent: Agent) -> None:
+        """Withdraw the agent from its queues (before its queues change)."""
+        if agent.listed:
+            for queue in agent.homes:
+                del queue.free[agent.id]
+            agent.listed = False
+        for queue in agent.homes:
+            queue.slots -= agent.contribution
+        agent.contribution = 0
 
-    def _recount(self, agent: Agent, old_queues: tuple[str, ...]) -> None:
-        """Move the agent's serving slots (used by the queue-state estimator) to its queues."""
-        for key in old_queues:
-            self._queue(key).slots -= agent.contribution
-        agent.contribution = agent.capacity if agent.serving else 0
-        for key in agent.queues:
-            self._queue(key).slots += agent.contribution
+    def _presence(self, agent: Agent, was_serving: bool, at: float) -> None:
+        """Start (or cancel) the agent-gone grace timer when the agent stops (resumes) serving.
 
-    def _presence(self, agent: Agent, was_present: bool, at: float) -> None:
-        """Start (or cancel) the agent-gone grace timer when presence flips."""
-        self._recount(agent, agent.queues)
-        self._refresh_free(agent)
-        if agent.present == was_present:
+        Any change of presence or capacity also touches the agent: it joins the back of the
+        idle line. Its serving slots (read by the queue-state estimator) follow.
+        """
+        agent.refresh(self.config.auto_accept)
+        contribution = agent.capacity if agent.serving else 0
+        if contribution != agent.contribution:
+            for queue in agent.homes:
+                queue.slots += contribution - agent.contribution
+            agent.contribution = contribution
+        self._touch(agent)
+        if agent.serving == was_serving:
             return
         agent.gone_token += 1
         grace = self.config.agent_gone_grace
-        if not agent.present and grace is not None:
+        if not agent.serving and grace is not None:
             self._schedule(at + grace, AGENT_GONE, agent.id, agent.gone_token)
 
     def _enqueue(self, chat: Chat, key: str, at: float, *, front: bool, transferred: bool) -> None:
@@ -99,7 +127,7 @@ class EngineState:
         (queue.front if front else queue.waiting)[chat.id] = None
         if transferred:
             queue.n_transferred += 1
-        max_wait = self.config.queue_config(key).max_wait
+        max_wait = queue.rules.max_wait
         if max_wait is not None:
             self._schedule(at + max_wait, MAX_WAIT, chat.id, chat.stint)
 
@@ -128,10 +156,11 @@ class EngineState:
             self._release(chat)
 
     def _watch_user(self, chat: Chat, at: float) -> None:
-        warn = self.config.queue_config(chat.queue).inactivity_warn_after
+        warn = self.queues[chat.queue].rules.inactivity_warn_after
         chat.last_user_at = at
+        chat.watch += 1
         if warn is not None and chat.state == ASSIGNED:
-            self._schedule(at + warn, INACTIVITY_WARN, chat.id, at)
+            self._schedule(at + warn, INACTIVITY_WARN, chat.id, chat.watch)
 
 
 # --- appliers ------------------------------------------------------------------------------
@@ -203,16 +232,19 @@ def _cancelled(s: EngineState, e: ev.ChatCancelled) -> None:
 
 def _warned(s: EngineState, e: ev.InactivityWarned) -> None:
     chat = s.chats[e.chat_id]
-    close = s.config.queue_config(chat.queue).inactivity_close_after
+    chat.watch += 1  # the warning is given once: its timer is now stale
+    close = s.queues[chat.queue].rules.inactivity_close_after
     if close is not None:
-        s._schedule(e.at + close, INACTIVITY_CLOSE, chat.id, chat.last_user_at)
+        s._schedule(e.at + close, INACTIVITY_CLOSE, chat.id, chat.watch)
 
 
 def _closed(s: EngineState, e: ev.ChatClosed) -> None:
     chat = s.chats[e.chat_id]
-    if chat.state == ASSIGNED and chat.assigned_at is not None:
-        s.queues[chat.queue].record_handle(e.at - chat.assigned_at)
-    s._leave(chat)
+    if chat.state == ASSIGNED:
+        s.queues[chat.queue].record_handle(e.at - chat.assigned_at)  # type: ignore[operator]
+        s._release(chat)
+    elif chat.state == QUEUED:
+        s._dequeue(chat)
     chat.state = CLOSED
     chat.closed_reason = e.reason
 
@@ -226,47 +258,48 @@ def _nothing(s: EngineState, e: ev.Event) -> None:
 
 
 def _signed_in(s: EngineState, e: ev.AgentSignedIn) -> None:
-    agent = s.agents.get(e.agent_id) or s.agents.setdefault(e.agent_id, Agent(e.agent_id))
-    was_present = agent.present
-    for key in agent.queues:  # withdraw from the old queues before the profile changes
-        queue = s._queue(key)
-        queue.free.pop(agent.id, None)
-        queue.slots -= agent.contribution
-    agent.contribution = 0
+    agent = s.agents.get(e.agent_id)
+    if agent is None:
+        agent = s.agents[e.agent_id] = Agent(e.agent_id)
+    was_serving = agent.serving
+    s._unlist(agent)  # withdraw from the old queues before the profile changes
     agent.first_name, agent.last_name = e.first_name, e.last_name
     agent.screen_name = e.screen_name
-    agent.queues = tuple(e.queues)
+    agent.queues = distinct(e.queues)
+    agent.homes = tuple(s._queue(key) for key in agent.queues)
     agent.roles, agent.permissions = frozenset(e.roles), frozenset(e.permissions)
     if not agent.signed_in:
         agent.signed_in = agent.available = agent.connected = True
         cfg = s.config
         agent.capacity = cfg.default_capacity if cfg.auto_accept else cfg.manual_capacity
-    s._presence(agent, was_present, e.at)
+    s._presence(agent, was_serving, e.at)
 
 
 def _availability(s: EngineState, e: ev.AgentAvailabilityChanged) -> None:
     agent = s.agents[e.agent_id]
-    was_present = agent.present
+    was_serving = agent.serving
     agent.available, agent.capacity = e.available, e.capacity
-    s._presence(agent, was_present, e.at)
+    s._presence(agent, was_serving, e.at)
 
 
 def _screen_name(s: EngineState, e: ev.AgentScreenNameSet) -> None:
-    s.agents[e.agent_id].screen_name = e.screen_name
+    agent = s.agents[e.agent_id]
+    agent.screen_name = e.screen_name
+    agent.refresh(s.config.auto_accept)
 
 
 def _connection(s: EngineState, e: ev.AgentConnectionChanged) -> None:
     agent = s.agents[e.agent_id]
-    was_present = agent.present
+    was_serving = agent.serving
     agent.connected = e.connected
-    s._presence(agent, was_present, e.at)
+    s._presence(agent, was_serving, e.at)
 
 
 def _signed_out(s: EngineState, e: ev.AgentSignedOut) -> None:
     agent = s.agents[e.agent_id]
-    was_present = agent.present
+    was_serving = agent.serving
     agent.signed_in = False
-    s._presence(agent, was_present, e.at)
+    s._presence(agent, was_serving, e.at)
 
 
 _APPLY: dict[type, Callable[[Any, Any], None]] = {

@@ -27,37 +27,53 @@ class Timers(Routing):
         return None
 
     def advance(self, now: float | None = None) -> list[ev.Event]:
-        """Fire every timer due by ``now``; events are stamped with their deadline."""
+        """Fire every timer due by ``now``, in deadline order.
+
+        Events are stamped with the deadline, or with the latest event already applied if that
+        is later (a command slipped in before a late timer): the log's time never runs back.
+        """
         now = self._clock() if now is None else now
         out: list[ev.Event] = []
         timers = self._timers
         while timers and timers[0][0] <= now:
             at, _, kind, key, token = heapq.heappop(timers)
             if self._live(kind, key, token):
-                _FIRE[kind](self, out, at, key)
+                _FIRE[kind](self, out, max(at, self._last_at), key)
         return out
 
     def _live(self, kind: str, key: str, token: object) -> bool:
         if kind == AGENT_GONE:
             agent = self.agents[key]
-            return agent.gone_token == token and not agent.present and bool(
-                agent.chats or agent.inbox
+            return (
+                agent.gone_token == token and not agent.serving and bool(agent.chats or agent.inbox)
             )
         chat = self.chats[key]
         if kind == MAX_WAIT:
             return chat.state == QUEUED and chat.stint == token and chat.target_agent is None
-        return chat.state == ASSIGNED and not chat.user_cancelled and chat.last_user_at == token
+        return chat.state == ASSIGNED and not chat.user_cancelled and chat.watch == token
 
     def _max_wait(self, out: list[ev.Event], at: float, chat_id: str) -> None:
         chat = self.chats[chat_id]
-        cfg = self.config.queue_config(chat.queue)
+        cfg = self.queues[chat.queue].rules
         target = cfg.max_wait_overflow
         if target is not None and target != chat.queue:
-            self._say(out, chat, at, "overflowed",
-                      "All agents here are busy: your chat moved to another support queue.")
-            self._emit(out, ev.NoteAdded(at, chat.id, chat.n + 1, None,
-                                         f"Overflowed from {chat.queue} after waiting "
-                                         f"{cfg.max_wait:g} s."))
+            self._say(
+                out,
+                chat,
+                at,
+                "overflowed",
+                "All agents here are busy: your chat moved to another support queue.",
+            )
+            self._emit(
+                out,
+                ev.NoteAdded(
+                    at,
+                    chat.id,
+                    chat.n + 1,
+                    None,
+                    f"Overflowed from {chat.queue} after waiting {cfg.max_wait:g} s.",
+                ),
+            )
             self._emit(out, ev.ChatOverflowed(at, chat.id, chat.queue, target, "max_wait"))
             self._offer(out, chat, at)
             return
@@ -69,22 +85,43 @@ class Timers(Routing):
         self._requeue_all(out, agent, at, "agent_gone")
 
     def _requeue_all(self, out: list[ev.Event], agent: Agent, at: float, reason: str) -> None:
-        """Give every chat the agent holds or was sent back to a queue's front lane."""
-        chats = [self.chats[c] for c in (*agent.chats, *agent.inbox)]
+        """Give every chat the agent holds or was sent back to a queue's front lane.
+
+        A chat whose user cancelled closes instead: nobody is left to wait for an agent.
+        """
+        chats = []
+        for chat_id in (*agent.chats, *agent.inbox):
+            chat = self.chats[chat_id]
+            if chat.user_cancelled:
+                self._emit(out, ev.ChatClosed(at, chat.id, agent.id, ev.CLOSE_CANCELLED))
+            else:
+                chats.append(chat)
         for chat in chats:
             target = self.config.agent_gone_queue or chat.queue
-            self._say(out, chat, at, "requeued",
-                      "Your agent is no longer available: you are first in line for the next.")
-            self._emit(out, ev.NoteAdded(at, chat.id, chat.n + 1, None,
-                                         f"Returned to {target}: {agent.display_name} left "
-                                         f"({reason})."))
+            self._say(
+                out,
+                chat,
+                at,
+                "requeued",
+                "Your agent is no longer available: you are first in line for the next.",
+            )
+            self._emit(
+                out,
+                ev.NoteAdded(
+                    at,
+                    chat.id,
+                    chat.n + 1,
+                    None,
+                    f"Returned to {target}: {agent.display_name} left ({reason}).",
+                ),
+            )
             self._emit(out, ev.ChatRequeued(at, chat.id, agent.id, target, reason))
         for chat in chats:
             self._offer(out, chat, at, skip=agent.id)
 
     def _inactivity_warn(self, out: list[ev.Event], at: float, chat_id: str) -> None:
         chat = self.chats[chat_id]
-        close = self.config.queue_config(chat.queue).inactivity_close_after
+        close = self.queues[chat.queue].rules.inactivity_close_after
         self._emit(out, ev.InactivityWarned(at, chat.id, chat.agent_id))
         later = f" It will close in {close:g} s without a reply." if close is not None else ""
         self._say(out, chat, at, "inactivity", f"Are you still there?{later}")
@@ -92,9 +129,8 @@ class Timers(Routing):
     def _inactivity_close(self, out: list[ev.Event], at: float, chat_id: str) -> None:
         chat = self.chats[chat_id]
         agent = self.agents[chat.agent_id]  # type: ignore[index]
-        self._say(out, chat, at, "ended", "The chat was closed after a period of inactivity.")
-        self._emit(out, ev.ChatClosed(at, chat.id, agent.id, ev.CLOSE_INACTIVE))
-        self._fill(out, agent, at)
+        text = "The chat was closed after a period of inactivity."
+        self._close(out, chat, agent, at, ev.CLOSE_INACTIVE, text)
 
 
 _FIRE = {

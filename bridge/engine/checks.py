@@ -1,0 +1,116 @@
+"""The checks commands run before they emit: each raises the specific ``LivechatError``.
+
+They only read state, so a refused command changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from . import errors as err
+from . import events as ev
+from .config import queue_key
+from .model import ASSIGNED, CLOSED, Agent, Chat, distinct
+from .timers import Timers
+
+SOURCES = ("self_service", "virtual_agent")
+
+
+class Checks(Timers):
+    def _chat(self, chat_id: str) -> Chat:
+        chat = self.chats.get(chat_id)
+        if chat is None:
+            raise err.UnknownChat(f"no chat {chat_id!r}")
+        return chat
+
+    def _open_chat(self, chat_id: str) -> Chat:
+        chat = self._chat(chat_id)
+        if chat.state == CLOSED:
+            raise err.ChatClosed(f"chat {chat_id!r} is closed ({chat.closed_reason})")
+        return chat
+
+    def _agent(self, agent_id: str) -> Agent:
+        agent = self.agents.get(agent_id)
+        if agent is None:
+            raise err.UnknownAgent(f"no agent {agent_id!r}")
+        return agent
+
+    def _permitted(self, agent_id: str) -> Agent:
+        """Every Live Chat action needs the IT Agent role and the ESChat_Agent permission."""
+        agent = self._agent(agent_id)
+        if not agent.permitted:
+            raise err.NotPermitted(
+                f"agent {agent_id!r} needs the IT Agent role and the ESChat_Agent permission"
+            )
+        return agent
+
+    def _held(self, chat_id: str, agent_id: str) -> tuple[Chat, Agent]:
+        """The chat and the agent holding it, for actions only that agent may take."""
+        agent = self.agents.get(agent_id)
+        chat = self.chats.get(chat_id)
+        if (
+            agent is not None
+            and agent.permitted
+            and chat is not None
+            and chat.agent_id == agent_id
+            and chat.state == ASSIGNED
+        ):
+            return chat, agent
+        self._permitted(agent_id)  # say why, in the order the checks matter
+        self._open_chat(chat_id)
+        raise err.ChatNotActive(f"chat {chat_id!r} is not one of {agent_id!r}'s chats")
+
+    def _transfer_target(self, agent_id: str, to_agent: str) -> None:
+        if to_agent == agent_id:
+            raise err.InvalidCommand("an agent cannot transfer a chat to themself")
+        target = self._agent(to_agent)
+        if not target.permitted:
+            raise err.NotPermitted(f"agent {to_agent!r} may not take chats")
+        if not target.present:
+            raise err.AgentUnavailable(f"agent {to_agent!r} is not available")
+
+    def _known_queue(self, key: str) -> str:
+        if self.config.strict_queues and key not in self.config.queues:
+            raise err.UnknownQueue(f"no support queue {key!r}")
+        return key
+
+    def _landing(self, company: str, queue: str | None, now: float) -> tuple[str, str]:
+        """The queue a handoff names, and where it lands: there, or its overflow while closed."""
+        key = self._known_queue(queue_key(company, queue))
+        rules = self._rules(key)
+        if rules.hours is None or rules.hours.is_open(now):
+            return key, key
+        if rules.closed_overflow is None:
+            raise err.QueueClosed(f"support queue {key!r} is closed now")
+        return key, rules.closed_overflow
+
+
+def check_source(source: str, attachments: Sequence[object]) -> None:
+    if source not in SOURCES:
+        raise err.InvalidCommand(f"source must be one of {SOURCES}, not {source!r}")
+    if attachments:
+        check_attachments(source, attachments)
+
+
+def check_attachments(source: str, attachments: Sequence[object]) -> None:
+    if attachments and source == "virtual_agent":
+        raise err.AttachmentNotAllowed("a virtual-agent chat cannot carry attachments")
+
+
+def same_profile(agent: Agent, e: ev.AgentSignedIn) -> bool:
+    """Signing in again with an unchanged profile is a no-op."""
+    return (
+        agent.first_name,
+        agent.last_name,
+        agent.screen_name,
+        agent.queues,
+        agent.roles,
+        agent.permissions,
+    ) == (
+        e.first_name,
+        e.last_name,
+        e.screen_name,
+        distinct(e.queues),
+        frozenset(e.roles),
+        frozenset(e.permissions),
+    )
