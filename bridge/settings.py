@@ -12,12 +12,13 @@ import json
 import os
 import secrets
 import tomllib
+from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -25,7 +26,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from bridge.engine import BusinessHours, EngineConfig, QueueConfig, policy_named
+from bridge.engine import ESTIMATORS, BusinessHours, EngineConfig, QueueConfig, policy_named
 from bridge.engine.core import SOURCES
 from bridge.workspace.tickets import TicketStatusSettings
 
@@ -68,9 +69,23 @@ class DemoUser(Strict):
 
 
 class HoursSettings(Strict):
+    """Weekly spans ``{"mon": [["08:00", "18:00"]]}`` in a time zone; a day left out is closed."""
+
     timezone: str = "UTC"
     weekly: dict[str, list[tuple[str, str]]] = Field(default_factory=dict)
-    holidays: list[str] = Field(default_factory=list)
+    holidays: list[date] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _valid_hours(self) -> Self:
+        """Refuse a bad zone, day or span now, not when the bridge starts."""
+        self.to_engine()
+        return self
+
+    def to_engine(self) -> BusinessHours:
+        try:
+            return BusinessHours(self.timezone, dict(self.weekly), set(self.holidays))
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"invalid business hours: {exc}") from exc
 
 
 class QueueSettings(Strict):
@@ -81,16 +96,25 @@ class QueueSettings(Strict):
     inactivity_warn_after: float | None = Field(default=None, gt=0)
     inactivity_close_after: float | None = Field(default=None, gt=0)
 
+    @model_validator(mode="after")
+    def _no_dead_rules(self) -> Self:
+        """A rule whose trigger is unset would silently never apply: say so instead."""
+        if self.max_wait_overflow is not None and self.max_wait is None:
+            raise ValueError("max_wait_overflow needs max_wait")
+        if self.closed_overflow is not None and self.hours is None:
+            raise ValueError("closed_overflow needs hours")
+        if self.inactivity_close_after is not None and self.inactivity_warn_after is None:
+            raise ValueError("inactivity_close_after needs inactivity_warn_after")
+        return self
+
+    def targets(self) -> list[str]:
+        return [q for q in (self.max_wait_overflow, self.closed_overflow) if q is not None]
+
     def to_engine(self) -> QueueConfig:
-        hours = None
-        if self.hours is not None:
-            hours = BusinessHours(
-                self.hours.timezone, dict(self.hours.weekly), set(self.hours.holidays)
-            )  # type: ignore[arg-type]
         return QueueConfig(
             self.max_wait,
             self.max_wait_overflow,
-            hours,
+            None if self.hours is None else self.hours.to_engine(),
             self.closed_overflow,
             self.inactivity_warn_after,
             self.inactivity_close_after,
@@ -107,12 +131,37 @@ class EngineSettings(Strict):
     # Keys are "Company/QUEUE".
     queues: dict[str, QueueSettings] = Field(default_factory=dict)
     strict_queues: bool = False
+    # EWT estimators by name: the first is what users and bots are told, all are recorded.
+    estimators: list[str] = Field(
+        default_factory=lambda: ["recent_history", "queue_state"], min_length=1
+    )
 
     @field_validator("policy")
     @classmethod
     def _known_policy(cls, value: str) -> str:
         policy_named(value)
         return value
+
+    @field_validator("estimators")
+    @classmethod
+    def _known_estimators(cls, value: list[str]) -> list[str]:
+        unknown = [name for name in value if name not in ESTIMATORS]
+        if unknown:
+            raise ValueError(f"unknown estimator(s) {unknown}; choose from {sorted(ESTIMATORS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _known_targets(self) -> Self:
+        """With strict queues, a rule may only send chats to a configured queue."""
+        if not self.strict_queues:
+            return self
+        named = [q for rules in self.queues.values() for q in rules.targets()]
+        if self.agent_gone_queue is not None:
+            named.append(self.agent_gone_queue)
+        unknown = sorted({q for q in named if q not in self.queues})
+        if unknown:
+            raise ValueError(f"overflow or agent-gone queue(s) {unknown} are not in queues")
+        return self
 
     def to_engine(self) -> EngineConfig:
         return EngineConfig(
@@ -124,6 +173,7 @@ class EngineSettings(Strict):
             agent_gone_queue=self.agent_gone_queue,
             queues={key: q.to_engine() for key, q in self.queues.items()},
             strict_queues=self.strict_queues,
+            estimators=[ESTIMATORS[name]() for name in self.estimators],
         )
 
 

@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 class Estimator(Protocol):
     name: str
 
-    def estimate(self, queue: Queue, position: int, now: float) -> float | None: ...
+    def estimate(
+        self, queue: Queue, position: int, now: float, waited: float = 0.0
+    ) -> float | None: ...
 
 
 class QueueState:
@@ -31,7 +33,9 @@ class QueueState:
     def __init__(self, default_handle: float = 300.0) -> None:
         self.default_handle = default_handle
 
-    def estimate(self, queue: Queue, position: int, now: float) -> float | None:
+    def estimate(
+        self, queue: Queue, position: int, now: float, waited: float = 0.0
+    ) -> float | None:
         if queue.slots <= 0:
             return None
         handle = queue.mean_handle()
@@ -45,6 +49,9 @@ class RecentHistory:
 
     The last ``depth`` acceptances within ``window`` seconds, the newest weighted ``depth``
     down to the oldest weighted 1. Falls back to ``fallback`` when there is no such history.
+    The history does not depend on position, so a chat already waiting is told that mean
+    minus what it has waited so far (it falls as time passes); once that runs out, the fallback
+    answers from its position.
     """
 
     name = "recent_history"
@@ -56,12 +63,17 @@ class RecentHistory:
         self.window = window
         self.fallback = fallback or QueueState()
 
-    def estimate(self, queue: Queue, position: int, now: float) -> float | None:
+    def estimate(
+        self, queue: Queue, position: int, now: float, waited: float = 0.0
+    ) -> float | None:
         recent = [w for at, w in list(queue.waits)[-self.depth :] if now - at <= self.window]
         if not recent:
-            return self.fallback.estimate(queue, position, now)
+            return self.fallback.estimate(queue, position, now, waited)
         weights = range(1, len(recent) + 1)  # oldest 1 ... newest len(recent)
-        return sum(w * k for w, k in zip(recent, weights, strict=True)) / sum(weights)
+        mean = sum(w * k for w, k in zip(recent, weights, strict=True)) / sum(weights)
+        if waited <= 0 or mean - waited > 0:
+            return mean - waited
+        return self.fallback.estimate(queue, position, now, waited)
 
 
 def default_estimators() -> list[Estimator]:

@@ -79,9 +79,9 @@ class Queries(Checks):
         position = self.position(chat_id)
         if position is None:
             return None
-        chat = self.chats[chat_id]
+        chat, now = self.chats[chat_id], self._clock()
         estimator = self.config.estimators[0]
-        return estimator.estimate(self._peek(chat.queue), position, self._clock())
+        return estimator.estimate(self._peek(chat.queue), position, now, now - chat.enqueued_at)
 
     def availability(self, company: str, queue: str | None = None) -> dict[str, Any]:
         """What a bot asks before a handoff: open, agents, free capacity, queue length, EWT."""

@@ -111,3 +111,23 @@ def test_asking_about_an_unknown_queue_changes_nothing():
     r = rig()
     assert r.engine.availability("Nobody", "Nothing")["queue_length"] == 0
     assert "Nobody/Nothing" not in r.engine.queues
+
+
+def test_recent_history_tells_a_waiting_chat_less_as_it_waits_then_falls_back_to_queue_state():
+    r = rig()
+    r.agent("a1", capacity=1)
+    r.chat("c1")  # accepted at once: one wait of 0 in the history
+    r.chat("c2")
+    r.clock.now = 40.0
+    r.engine.end("c1", "a1")  # c2 accepted after 40 s
+    r.chat("c3")
+    r.chat("c4")
+    history = RecentHistory()
+    assert r.engine.estimated_wait("c4") == pytest.approx((0 * 1 + 40 * 2) / 3)
+    r.clock.now = 50.0
+    assert r.engine.estimated_wait("c4") == pytest.approx((0 * 1 + 40 * 2) / 3 - 10)
+    r.clock.now = 80.0  # waited past the history: the queue state answers from position
+    queue = r.engine.queues[ACME]
+    assert r.engine.estimated_wait("c4") == pytest.approx(
+        history.fallback.estimate(queue, 2, 80.0, 40.0)  # c3 is ahead of c4
+    )
