@@ -1,0 +1,160 @@
+"""``livechat-sim``: run scenarios, answer Erlang questions, search staffing, check files.
+
+Every domain error (a bad scenario file, impossible Erlang inputs, an unreachable staffing
+goal) is printed as one message without a traceback, with exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bridge.engine.errors import LivechatError
+
+from .distributions import parse_duration
+from .loader import load_scenario
+from .scenario import Scenario
+
+SL_NOTE = (
+    "Service level = share of ALL arrivals answered within {within:g}s; users who cancel while "
+    "waiting count as not answered (before or after the target)."
+)
+
+
+def _duration(text: str) -> float:
+    try:
+        value = float(parse_duration(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+def _share(text: str) -> float:
+    value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError("give a share such as 0.8 or 80%")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .replications import replicate
+    from .report import print_report
+    from .summary import combine, to_json
+
+    scenario = load_scenario(args.scenario)
+    summaries = replicate(scenario, args.replications, args.seed, args.out, args.dask,
+                          args.workers)  # fmt: skip
+    combined = combine(summaries)
+    print_report(scenario, combined)
+    if args.out is not None:
+        path = Path(args.out) / "summary.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(to_json(combined, scenario), indent=2) + "\n")
+        print(f"\nWrote {path} and the event log(s) under {args.out}/")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    print(
+        f"{args.scenario}: OK — {scenario.name!r}: {len(scenario.companies)} companies, "
+        f"{len(scenario.streams)} arrival streams, {len(scenario.agents)} agent groups, "
+        f"{scenario.intervals} intervals of {scenario.interval:g}s"
+    )
+    return 0
+
+
+def cmd_erlang(args: argparse.Namespace) -> int:
+    from .erlang import erlang, format_result
+
+    theta = 1.0 / args.patience if args.patience else None
+    model = args.model if args.model else ("A" if theta is not None else "C")
+    result = erlang(model, args.rate / 3600.0, 1.0 / args.aht, args.agents * args.capacity,
+                    args.target, theta)  # fmt: skip
+    if args.capacity > 1:
+        print(f"{args.agents} agents x capacity {args.capacity} = {result.agents} chat slots")
+    print(format_result(result))
+    return 0
+
+
+def cmd_staff(args: argparse.Namespace) -> int:
+    from .staffing import StaffingTarget, format_plan, plan_staffing
+
+    scenario: Scenario = load_scenario(args.scenario)
+    sl = scenario.service_level
+    target = StaffingTarget(
+        service_level=args.service_level if args.service_level is not None else sl.goal,
+        within=args.within if args.within is not None else sl.within,
+        max_abandon=args.max_abandon if args.max_abandon is not None else sl.max_abandon,
+    )
+    plan = plan_staffing(scenario, target, args.replications, args.seed, args.dask,
+                         args.workers, args.max_rounds)  # fmt: skip
+    print(format_plan(scenario, plan))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="livechat-sim", description=__doc__.splitlines()[0])
+    sub = top.add_subparsers(dest="command", required=True)
+
+    def parallel(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--seed", type=int, help="base seed (replication i uses seed + i)")
+        p.add_argument("--replications", "-n", type=_positive_int, default=1)
+        p.add_argument("--dask", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786")
+        p.add_argument("--workers", type=_positive_int, help="local processes (default: CPUs)")
+
+    run = sub.add_parser("run", help="simulate a scenario and print its KPIs")
+    run.add_argument("scenario")
+    parallel(run)
+    run.add_argument("--out", metavar="DIR", help="write events.parquet and summary.json here")
+    run.set_defaults(func=cmd_run)
+
+    check = sub.add_parser("validate", help="check a scenario file")
+    check.add_argument("scenario")
+    check.set_defaults(func=cmd_validate)
+
+    erl = sub.add_parser("erlang", help="Erlang C (M/M/c) or Erlang A (M/M/c+M) closed forms")
+    erl.add_argument("--model", choices=["A", "C", "a", "c"], type=str.upper)
+    erl.add_argument("--rate", type=float, required=True, help="arrivals per hour")
+    erl.add_argument("--aht", type=_duration, required=True, help="mean handle time (5m, 300)")
+    erl.add_argument("--agents", type=_positive_int, required=True)
+    erl.add_argument("--capacity", type=_positive_int, default=1, help="chats per agent")
+    erl.add_argument("--patience", type=_duration, help="mean patience (Erlang A)")
+    erl.add_argument("--target", type=_duration, default=30.0, help="service-level target")
+    erl.set_defaults(func=cmd_erlang)
+
+    staff = sub.add_parser("staff", help="fewest agents per interval meeting a target")
+    staff.add_argument("scenario")
+    staff.add_argument("--service-level", type=_share, help="e.g. 0.8 or 80%%")
+    staff.add_argument("--within", type=_duration, help="target answer time, e.g. 30s")
+    staff.add_argument("--max-abandon", type=_share, help="e.g. 0.05")
+    staff.add_argument("--max-rounds", type=_positive_int, default=12)
+    parallel(staff)
+    staff.set_defaults(func=cmd_staff, replications=5)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except LivechatError as exc:
+        text = str(exc)
+        print(f"error ({exc.code}):{chr(10) if chr(10) in text else ' '}{text}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

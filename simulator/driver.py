@@ -1,0 +1,318 @@
+"""The simulator is a driver: SimPy supplies time, ``random.Random`` the chance, the engine routes.
+
+Shape of a run (why it is fast):
+
+* ONE arrival process for all streams. Per interval, arrivals of the summed rate are drawn by
+  exponential gaps restarted at each interval boundary (exact for a piecewise-constant Poisson
+  rate, so a short burst is never skipped) and each is given to a stream by its share.
+* Everything else is a scheduled callback on a SimPy timeout, never a process per chat:
+  service ends, patience, pickups, user messages, duty changes. A callback that became stale
+  (the chat was answered, moved or closed meanwhile) sees so by a state check and does nothing.
+* The engine returns the assignments a command made, so service starts are known at once.
+* Engine timers (max wait, agent gone, inactivity): one alarm on the engine's next deadline,
+  re-armed after each command when the deadline moved earlier; it calls ``engine.advance``.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import simpy
+from simpy.events import NORMAL, Timeout
+
+from bridge.engine import Engine
+from bridge.engine.errors import QueueClosed
+from bridge.engine.events import ChatAssigned, ChatClosed, ChatRequeued, Event, InactivityWarned
+from bridge.engine.model import ASSIGNED, QUEUED
+
+from .arrivals import arrival_times
+from .config import default_capacity, engine_config, has_timers
+from .gcpolicy import simulation_gc
+from .manual import Pickups
+from .roster import Seat, seats
+from .scenario import Scenario
+from .staff import Staff
+from .synthetic import build_pool
+from .work import ChatRecord, Desk, Users, compile_users
+
+
+class Callback(Timeout):
+    """A timeout that calls one function: a Timeout plus ``callbacks.append`` in one step."""
+
+    def __init__(self, env: simpy.Environment, delay: float, fn: Callable[[Any], None],
+                 value: Any = None) -> None:  # fmt: skip
+        self.env = env
+        self.callbacks = [fn]
+        self._value = value
+        self._delay = delay
+        self._ok = True
+        env.schedule(self, NORMAL, delay)
+
+
+TICKET_PREFIX = {"incident": "INC", "work_order": "WO"}
+
+
+@dataclass(slots=True)
+class RunResult:
+    """One replication: the full event log and what only the driver can count."""
+
+    seed: int
+    events: list[Event]
+    arrivals: int
+    refused: Counter[str]  # handoffs refused because the queue was closed, per queue key
+    agent_groups: dict[str, str]  # agent id -> group name
+    default_capacity: int
+    end: float  # simulated seconds
+    wall: float  # seconds the run took
+
+
+class Simulation:
+    """One replication of a scenario; build, then ``run()`` once."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int | None = None,
+        arrivals: Iterable[tuple[float, int]] | None = None,
+    ) -> None:
+        """``arrivals`` replays given (time, stream index) pairs instead of sampling them."""
+        self.scenario = scenario
+        self.seed = scenario.seed if seed is None else seed
+        # Independent streams, so that changing one part (staffing, say) leaves the others'
+        # draws alone: arrivals, users' plans, agents' behaviour, users' messages.
+        self.rng = random.Random(f"{self.seed}/users")
+        self.agent_rng = random.Random(f"{self.seed}/agents")
+        chatter = random.Random(f"{self.seed}/messages")
+        self.env = env = simpy.Environment()
+        self.events: list[Event] = []
+        self.engine = Engine(lambda: env.now, engine_config(scenario), sink=self.events.append)
+        self.pool = build_pool(self.seed)
+        self.users = [compile_users(scenario, s, self.rng, chatter) for s in scenario.streams]
+        self.records: dict[str, ChatRecord] = {}
+        self.refused: Counter[str] = Counter()
+        self.end = scenario.horizon + scenario.cooldown
+        self.seats = {seat.id: seat for seat in seats(scenario, self.end)}
+        self.timed = has_timers(scenario)
+        self.alarm: Timeout | None = None
+        self.alarm_at = math.inf
+        self.tickets = 0
+        self.arrivals = 0
+        self.said = 0  # user messages posted: picks the next line of the pool
+        self.desks = {
+            sid: Desk(sid, tuple(seat.group.concurrency_rates or (1.0,)), self.after, self.finish)
+            for sid, seat in self.seats.items()
+            if _tracked(seat)
+        }
+        self.pickups = Pickups(self) if scenario.manual else None
+        self.staff = Staff(self)
+        self.customers, self.questions = self.pool.customers, self.pool.questions
+        self.pool_size = len(self.customers)
+        self.upcoming = (
+            arrival_times(scenario, self.users, random.Random(f"{self.seed}/arrivals"))
+            if arrivals is None
+            else ((t, self.users[i]) for t, i in sorted(arrivals))
+        )
+        self._next_arrival()
+
+    # --- scheduling -----------------------------------------------------------------------
+
+    def after(self, delay: float, callback: Callable[[Any], None], value: Any = None) -> Timeout:
+        return Callback(self.env, delay, callback, value)
+
+    def react(self, out: list[Event]) -> None:
+        """After a command the driver gave: start service for what it assigned, wake manual
+        pickers, move the timer alarm. (Such commands never take a chat from an agent.)"""
+        for event in out:
+            if type(event) is ChatAssigned:
+                self._start(event)  # type: ignore[arg-type]
+        if self.pickups is not None:
+            self.pickups.wake(out)
+        if self.timed:
+            self._rearm()
+
+    def settle(self, out: list[Event]) -> None:
+        """After an engine-initiated change (timers, presence): as ``react``, and also stop
+        the service of chats the engine took from their agents, and let users who are still
+        there answer "Are you still there?"."""
+        for event in out:
+            kind = type(event)
+            if kind is ChatAssigned:
+                self._start(event)  # type: ignore[arg-type]
+            elif kind is ChatRequeued or (kind is ChatClosed and event.agent_id is not None):  # type: ignore[attr-defined]
+                self._stop(event.chat_id, event.agent_id)  # type: ignore[attr-defined]
+            elif kind is InactivityWarned and not self.records[event.chat_id].silent:  # type: ignore[attr-defined]
+                self.react(self.engine.post_user_message(event.chat_id, "Yes, still here."))  # type: ignore[attr-defined]
+        if self.pickups is not None:
+            self.pickups.wake(out)
+        if self.timed:
+            self._rearm()
+
+    def _rearm(self) -> None:
+        at = self.engine.next_deadline()
+        if at is not None and at < self.alarm_at:
+            self.alarm_at = at
+            self.alarm = self.after(max(at - self.env.now, 0.0), self._ring)
+
+    def _ring(self, event: Timeout) -> None:
+        if event is not self.alarm:
+            return  # an alarm superseded by an earlier deadline
+        self.alarm, self.alarm_at = None, math.inf
+        self.settle(self.engine.advance(self.env.now))
+
+    # --- arrivals -------------------------------------------------------------------------
+
+    def _next_arrival(self) -> None:
+        """The arrival process: each arrival schedules the next one (no process per chat)."""
+        upcoming = next(self.upcoming, None)
+        if upcoming is not None:
+            Callback(self.env, upcoming[0] - self.env.now, self._arrive, upcoming[1])
+
+    def _arrive(self, event: Timeout) -> None:
+        upcoming = next(self.upcoming, None)  # schedule the next arrival first
+        if upcoming is not None:
+            Callback(self.env, upcoming[0] - self.env._now, self._arrive, upcoming[1])
+        users: Users = event._value
+        self.arrivals = n = self.arrivals + 1
+        chat_id = f"c{n}"
+        rec = self.records[chat_id] = ChatRecord(chat_id, users)
+        users.plan(rec)
+        pick = users.draw() * self.pool_size
+        try:
+            out = self.engine.hand_off(
+                chat_id,
+                users.source,
+                users.company,
+                users.queue_name,
+                customer_id=self.customers[int(pick)],
+                question=self.questions[int(pick * 7) % len(self.questions)],
+            )
+        except QueueClosed:
+            self.refused[users.queue] += 1
+            del self.records[chat_id]
+            return
+        waiting = True
+        for event in out:
+            if type(event) is ChatAssigned:
+                waiting = waiting and event.chat_id != chat_id
+                self._start(event)
+        if waiting and rec.patience is not None:
+            Callback(self.env, rec.patience, self._give_up, rec)
+        if self.pickups is not None:
+            self.pickups.wake(out)
+        if self.timed:
+            self._rearm()
+
+    def _give_up(self, event: Timeout) -> None:
+        rec: ChatRecord = event._value
+        chat = self.engine.chats[rec.id]
+        if chat.state == QUEUED and chat.assigned_at is None:  # still waiting, never answered
+            self.react(self.engine.cancel(rec.id))
+
+    # --- service --------------------------------------------------------------------------
+
+    def _start(self, assigned: ChatAssigned) -> None:
+        rec = self.records[assigned.chat_id]
+        rec.agent = assigned.agent_id
+        rec.leg += 1
+        users = rec.users
+        desk = self.desks.get(assigned.agent_id) if self.desks else None
+        if desk is not None:
+            desk.add(rec, assigned.at)
+        else:
+            rec.pending = Callback(self.env, rec.work, self._served, rec)
+        if users.message_every is not None and not rec.silent:
+            self.after(users.message_every(), self._message, (rec, rec.leg))
+
+    def _served(self, event: Timeout) -> None:
+        rec: ChatRecord = event._value
+        if rec.pending is event:
+            rec.pending = None
+            self.finish(rec, rec.agent)  # type: ignore[arg-type]
+
+    def _stop(self, chat_id: str, agent_id: str) -> None:
+        """The engine took the chat from its agent (requeue, inactivity close)."""
+        rec = self.records[chat_id]
+        desk = self.desks.get(agent_id)
+        if desk is not None:
+            desk.remove(rec, self.env.now)
+        rec.pending = None
+
+    def finish(self, rec: ChatRecord, agent_id: str) -> None:
+        """The agent's work on this leg is done: the user cancelled, or transfer, or end."""
+        engine, users, chat_id = self.engine, rec.users, rec.id
+        if self.staff.leaving:
+            self.staff.releasing(agent_id)
+        if rec.cancels:
+            rec.cancels = False
+            engine.cancel(chat_id)
+            out = engine.end(chat_id, agent_id)
+        elif rec.next_work is not None:
+            rec.work, rec.next_work = rec.next_work, None
+            out = engine.transfer(chat_id, agent_id, to_queue=users.transfer_to,
+                                  note="Needs another team.")  # fmt: skip
+        else:
+            kind = rec.ticket
+            if kind is not None:
+                self.tickets += 1
+                engine.link_ticket(chat_id, agent_id, f"{TICKET_PREFIX[kind]}{self.tickets:07d}",
+                                   kind)  # fmt: skip
+            out = engine.end(chat_id, agent_id)
+        self.react(out)
+
+    def _message(self, event: Timeout) -> None:
+        rec, leg = event.value
+        chat = self.engine.chats[rec.id]
+        if chat.state != ASSIGNED or rec.leg != leg or chat.user_cancelled:
+            return
+        messages = self.pool.messages
+        self.said += 1
+        text = messages[self.said % len(messages)]
+        self.react(self.engine.post_user_message(rec.id, text))
+        self.after(rec.users.message_every(), self._message, (rec, leg))
+
+    # --- running --------------------------------------------------------------------------
+
+    def run(self, progress: Callable[[float], None] | None = None) -> RunResult:
+        """Simulate to the horizon plus cooldown under the run GC policy (timed with it)."""
+        env, step = self.env, self.scenario.interval
+        started = time.perf_counter()
+        with simulation_gc():
+            if progress is None:
+                env.run(until=self.end)
+            else:
+                t = 0.0
+                while t < self.end:
+                    t = min(t + step * 4, self.end)
+                    env.run(until=t)
+                    progress(t)
+        wall = time.perf_counter() - started
+        return RunResult(
+            seed=self.seed,
+            events=self.events,
+            arrivals=self.arrivals,
+            refused=self.refused,
+            agent_groups={sid: seat.group.name for sid, seat in self.seats.items()},
+            default_capacity=default_capacity(self.scenario),
+            end=self.end,
+            wall=wall,
+        )
+
+
+def _tracked(seat: Seat) -> bool:
+    """Agents whose speed varies (slowdown, disconnects) need remaining-work bookkeeping."""
+    rates = seat.group.concurrency_rates
+    return seat.group.disconnects is not None or (
+        rates is not None and any(r != 1.0 for r in rates[: seat.group.capacity])
+    )
+
+
+def simulate(
+    scenario: Scenario, seed: int | None = None, progress: Callable[[float], None] | None = None
+) -> RunResult:
+    return Simulation(scenario, seed).run(progress)

@@ -1,0 +1,184 @@
+"""KPIs of a run and of many replications, computed by the reports package's one set of rules.
+
+The simulator defines no KPI of its own: facts, service level, abandonment, occupancy and
+estimate accuracy come from ``reports`` (``reports.definitions`` holds the definitions), so a
+simulated run and a recorded bridge log are measured the same way. The simulator adds what
+only the driver knows (handoffs refused by a closed queue) and the replication statistics:
+each KPI's mean and the half-width of its 95% confidence interval (Student t, n - 1 d.f.).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from reports.agents import agent_interval_facts
+from reports.facts import chat_facts
+from reports.log import events_to_frame
+from reports.metrics import KPI_COLUMNS, ewt_accuracy, kpis, occupancy_table
+
+from .driver import RunResult
+from .scenario import Scenario
+
+LEVELS: dict[str, tuple[str, ...]] = {
+    "overall": (),
+    "company": ("company",),
+    "queue": ("queue",),
+    "source": ("source",),
+    "interval": ("interval",),
+}
+STAFFING_LEVEL = {"queue_interval": ("queue", "interval")}
+KEY_COLUMNS = ("company", "queue", "source", "interval", "group", "estimator")
+
+
+@dataclass(slots=True)
+class Summary:
+    """One replication's KPI tables (level -> frame), occupancy per group and EWT accuracy."""
+
+    seed: int
+    tables: dict[str, pd.DataFrame]
+    counters: dict[str, float] = field(default_factory=dict)
+
+
+def summarize(
+    result: RunResult,
+    scenario: Scenario,
+    levels: dict[str, tuple[str, ...]] | None = None,
+    log: pd.DataFrame | None = None,
+) -> Summary:
+    """KPIs per level for chats that arrived after the warm-up, plus EWT accuracy per queue.
+
+    Occupancy counts the intervals from the warm-up to the horizon, not the cooldown when no
+    more chats arrive."""
+    levels = LEVELS if levels is None else levels
+    log = events_to_frame(result.events) if log is None else log
+    facts = chat_facts(log, scenario.interval)
+    occupancy = any(set(by) <= {"interval"} for by in levels.values())
+    agents = agent_interval_facts(log, scenario.interval, result.default_capacity) if (
+        occupancy) else None  # fmt: skip
+    if scenario.warmup > 0:
+        facts = facts[facts["created"].to_numpy() >= scenario.warmup].reset_index(drop=True)
+    if agents is not None:  # occupancy over [warm-up, horizon): not the drain after it
+        start = agents["interval"].to_numpy()
+        keep = (start >= scenario.warmup) & (start < scenario.horizon)
+        agents = agents[keep].reset_index(drop=True)
+    target = scenario.service_level.within
+    tables = {
+        name: _with_tickets(kpis(facts, by, target, scenario.interval, agent_facts=agents))
+        for name, by in levels.items()
+    }
+    if "queue" in tables:
+        refused = pd.Series(result.refused, dtype=float)
+        tables["queue"]["refused"] = tables["queue"]["queue"].astype(str).map(refused).fillna(0)
+    if levels is LEVELS and agents is not None:
+        groups = agents["agent_id"].astype(str).map(result.agent_groups).fillna("(other)")
+        grouped = agents.assign(group=pd.Categorical(groups.to_numpy()))
+        tables["group"] = occupancy_table(grouped, ["group"])
+        tolerance = scenario.ewt_tolerance
+        tables["ewt"] = ewt_accuracy(log, tolerance.seconds, tolerance.relative, facts=facts)
+    counters = {
+        "arrivals": float(result.arrivals),
+        "refused": float(sum(result.refused.values())),
+        "events": float(len(result.events)),
+        "wall_s": result.wall,
+        "chats_per_s": result.arrivals / result.wall if result.wall > 0 else math.nan,
+    }
+    return Summary(result.seed, tables, counters)
+
+
+def _with_tickets(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["tickets"] = (frame["tickets_per_chat"].fillna(0) * frame["served"]).round()
+    return frame
+
+
+def _keys(frame: pd.DataFrame) -> list[str]:
+    return [c for c in frame.columns if c in KEY_COLUMNS]
+
+
+@dataclass(slots=True)
+class Combined:
+    """Replications pooled: per level, each KPI's mean and ``<kpi>_ci`` (95% half-width)."""
+
+    replications: int
+    seeds: list[int]
+    tables: dict[str, pd.DataFrame]
+    counters: dict[str, float]
+
+
+def combine(summaries: list[Summary]) -> Combined:
+    tables = {}
+    for level in summaries[0].tables:
+        frames = [s.tables[level].assign(replication=i) for i, s in enumerate(summaries)]
+        tables[level] = _pool(pd.concat(frames, ignore_index=True))
+    counters = {
+        key: float(np.mean([s.counters[key] for s in summaries])) for key in summaries[0].counters
+    }
+    counters["events"] = float(sum(s.counters["events"] for s in summaries))
+    return Combined(len(summaries), [s.seed for s in summaries], tables, counters)
+
+
+def _pool(frame: pd.DataFrame) -> pd.DataFrame:
+    keys = _keys(frame)
+    values = [
+        c for c in frame.columns
+        if c not in keys and c != "replication" and pd.api.types.is_numeric_dtype(frame[c])
+    ]  # fmt: skip
+    if frame.empty:
+        return pd.DataFrame(columns=[*keys, *values])
+    grouped = (
+        frame.groupby(keys, observed=True, sort=True)
+        if keys
+        else frame.groupby(np.zeros(len(frame), dtype=np.int8))
+    )
+    mean = grouped[values].mean()
+    n = grouped[values].count()
+    half = grouped[values].std(ddof=1) * _t975(n) / np.sqrt(n.where(n > 0))
+    out = mean.join(half.add_suffix("_ci"))
+    out["replications"] = grouped.size()
+    return out.reset_index(drop=not keys)
+
+
+def _t975(n: pd.DataFrame) -> pd.DataFrame:
+    """Student t quantile for a two-sided 95% interval; NaN with fewer than two values."""
+    dof = (n - 1).where(n > 1)
+    return dof.apply(lambda col: pd.Series(stats.t.ppf(0.975, col), index=col.index))
+
+
+def to_json(combined: Combined, scenario: Scenario) -> dict[str, Any]:
+    """summary.json: NaN becomes null; each KPI as {mean, ci95} (ci95 null for one run)."""
+    levels = {}
+    for level, frame in combined.tables.items():
+        keys = _keys(frame)
+        rows = []
+        for record in frame.to_dict("records"):
+            row: dict[str, Any] = {k: _plain(record[k]) for k in keys}
+            for name, value in record.items():
+                if name in keys or name.endswith("_ci") or name == "replications":
+                    continue
+                row[name] = {"mean": _plain(value), "ci95": _plain(record.get(f"{name}_ci"))}
+            rows.append(row)
+        levels[level] = rows
+    return {
+        "scenario": scenario.name,
+        "replications": combined.replications,
+        "seeds": combined.seeds,
+        "service_level_within_s": scenario.service_level.within,
+        "interval_s": scenario.interval,
+        "warmup_s": scenario.warmup,
+        "kpi_columns": [*KPI_COLUMNS, "tickets"],
+        "counters": {k: _plain(v) for k, v in combined.counters.items()},
+        "levels": levels,
+    }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
