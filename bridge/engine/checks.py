@@ -78,7 +78,8 @@ class Checks(Timers):
         """The queue a handoff names, and where it lands: there, or its overflow while closed."""
         key = self._known_queue(queue_key(company, queue))
         rules = self._rules(key)
-        if rules.hours is None or rules.hours.is_open(now):
+        hours = rules.hours
+        if hours is None or hours.is_open(now):
             return key, key
         if rules.closed_overflow is None:
             raise err.QueueClosed(f"support queue {key!r} is closed now")

@@ -17,6 +17,7 @@ from .checks import SOURCES, check_attachments, check_source, same_profile
 from .config import EngineConfig, queue_key
 from .model import CLOSED, QUEUED, Chat
 from .queries import Queries
+from .routing import discard
 
 __all__ = ["FINAL_TICKET_STATUSES", "SOURCES", "Engine"]
 
@@ -31,7 +32,7 @@ class Engine(Queries):
         sink: Callable[[ev.Event], None] | None = None,
     ) -> None:
         super().__init__(clock, config)
-        self._sink = sink
+        self._sink = discard if sink is None else sink
 
     # --- chats from sources and users ----------------------------------------------------
 

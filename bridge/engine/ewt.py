@@ -7,6 +7,8 @@ an update, so the simulator measures exactly what users are told.
 
 from __future__ import annotations
 
+from itertools import islice
+from operator import mul
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -66,11 +68,14 @@ class RecentHistory:
     def estimate(
         self, queue: Queue, position: int, now: float, waited: float = 0.0
     ) -> float | None:
-        recent = [w for at, w in list(queue.waits)[-self.depth :] if now - at <= self.window]
+        waits, depth, window = queue.waits, self.depth, self.window
+        if 0 < depth < len(waits):  # the deque keeps as many as the deepest estimator reads
+            waits = islice(waits, len(waits) - depth, None)
+        recent = [w for at, w in waits if now - at <= window]
         if not recent:
             return self.fallback.estimate(queue, position, now, waited)
-        weights = range(1, len(recent) + 1)  # oldest 1 ... newest len(recent)
-        mean = sum(w * k for w, k in zip(recent, weights, strict=True)) / sum(weights)
+        n = len(recent)  # weights: oldest 1 ... newest n
+        mean = sum(map(mul, recent, range(1, n + 1))) / (n * (n + 1) // 2)
         if waited <= 0 or mean - waited > 0:
             return mean - waited
         return self.fallback.estimate(queue, position, now, waited)

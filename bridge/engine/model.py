@@ -70,8 +70,9 @@ class Chat:
 class Agent:
     """An agent's profile and chats, plus flags derived from the profile by ``refresh``.
 
-    The derived flags (``permitted``, ``present``, ``serving``, ``accepting``, ``display_name``)
-    are plain attributes rather than properties: routing reads them on every assignment.
+    The derived flags (``permitted``, ``present``, ``serving``, ``accepting``, ``display_name``,
+    ``joined_text``) are plain attributes rather than properties: routing reads them on every
+    assignment.
     """
 
     __slots__ = (
@@ -87,6 +88,7 @@ class Agent:
         "homes",
         "id",
         "inbox",
+        "joined_text",
         "last_name",
         "listed",
         "permissions",
@@ -101,7 +103,16 @@ class Agent:
     )
     # Derived or cached: left out of snapshots, which hold the state proper.
     DERIVED = frozenset(
-        {"accepting", "display_name", "homes", "listed", "permitted", "present", "serving"}
+        {
+            "accepting",
+            "display_name",
+            "homes",
+            "joined_text",
+            "listed",
+            "permitted",
+            "present",
+            "serving",
+        }
     )
 
     def __init__(self, agent_id: str) -> None:
@@ -130,6 +141,7 @@ class Agent:
         self.display_name = (
             self.screen_name or f"{self.first_name} {self.last_name}".strip() or self.id
         )
+        self.joined_text = f"{self.display_name} has joined the chat."  # said per assignment
         self.permitted = IT_AGENT_ROLE in self.roles and CHAT_PERMISSION in self.permissions
         self.present = self.signed_in and self.available and self.connected
         self.serving = self.present and self.permitted  # only such agents receive chats

@@ -14,16 +14,21 @@ from .model import QUEUED, Agent, Chat
 from .state import _APPLY, EngineState
 
 
+def discard(event: ev.Event) -> None:
+    """The sink of an engine nobody listens to: cheaper than testing for None per event."""
+
+
+ENDED_TEXT = "The chat has ended."
+
+
 class Routing(EngineState):
-    _sink: Callable[[ev.Event], None] | None
+    _sink: Callable[[ev.Event], None]
 
     def _emit(self, out: list[ev.Event], event: ev.Event) -> None:
         _APPLY[type(event)](self, event)
         self._last_at = event.at
         out.append(event)
-        sink = self._sink
-        if sink is not None:
-            sink(event)
+        self._sink(event)
 
     def _say(
         self,
@@ -34,24 +39,31 @@ class Routing(EngineState):
         text: str,
         audience: str = ev.AUDIENCE_ALL,
     ) -> None:
+        """Emit a system message; two go out per chat, so it applies itself (what the
+        SystemMessage applier does: number the chat) instead of paying the dispatch."""
         if self.config.system_messages:
-            self._emit(out, ev.SystemMessage(at, chat.id, chat.n + 1, kind, text, audience))
+            chat.n = n = chat.n + 1
+            event = ev.SystemMessage(at, chat.id, n, kind, text, audience)
+            self._last_at = at
+            out.append(event)
+            self._sink(event)
 
     def _assign(self, out: list[ev.Event], chat: Chat, agent: Agent, at: float, how: str) -> None:
         self._emit(out, ev.ChatAssigned(at, chat.id, agent.id, at - chat.enqueued_at, how))
-        self._say(out, chat, at, "joined", f"{agent.display_name} has joined the chat.")
+        self._say(out, chat, at, "joined", agent.joined_text)
 
     def _close(
         self, out: list[ev.Event], chat: Chat, agent: Agent, at: float, reason: str, text: str = ""
     ) -> None:
         """Say goodbye, close the chat and give the agent's freed slot to the next chat."""
-        self._say(out, chat, at, "ended", text or "The chat has ended.")
+        self._say(out, chat, at, "ended", text or ENDED_TEXT)
         self._emit(out, ev.ChatClosed(at, chat.id, agent.id, reason))
         self._fill(out, agent, at)
 
     def _offer(self, out: list[ev.Event], chat: Chat, at: float, skip: str | None = None) -> None:
         """A chat starts waiting: give it to a free agent now if auto-accept has one."""
-        if not self.config.auto_accept or chat.state != QUEUED:
+        config = self.config
+        if not config.auto_accept or chat.state != QUEUED:
             return
         if chat.target_agent is not None:
             agent = self.agents[chat.target_agent]
@@ -59,10 +71,11 @@ class Routing(EngineState):
                 self._assign(out, chat, agent, at, "auto")
             return
         free = self.queues[chat.queue].free
-        if skip in free:  # the agent giving the chat away does not get it straight back
+        # The agent giving the chat away does not get it straight back.
+        if skip is not None and skip in free:
             free = {key: agent for key, agent in free.items() if key != skip}
         if free:
-            self._assign(out, chat, self.config.policy.pick(free), at, "auto")
+            self._assign(out, chat, config.policy.pick(free), at, "auto")
 
     def _fill(self, out: list[ev.Event], agent: Agent, at: float) -> None:
         """An agent has room: assign the oldest chats it can take until it is full."""

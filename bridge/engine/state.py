@@ -71,14 +71,14 @@ class EngineState:
         auto-accept is on, it serves and it has a spare slot; every touch re-appends it, so the
         dicts stay in touch order (longest idle first).
         """
-        self._order += 1
-        agent.touched = self._order
+        self._order = agent.touched = self._order + 1
         room = agent.accepting and len(agent.chats) < agent.capacity
         if agent.listed:
-            for queue in agent.homes:
-                if room:
+            if room:
+                for queue in agent.homes:
                     queue.free.move_to_end(agent.id)
-                else:
+            else:
+                for queue in agent.homes:
                     del queue.free[agent.id]
         elif room:
             for queue in agent.homes:
@@ -175,17 +175,18 @@ def _opened(s: EngineState, e: ev.ChatOpened) -> None:
 def _assigned(s: EngineState, e: ev.ChatAssigned) -> None:
     chat = s.chats[e.chat_id]
     agent = s.agents[e.agent_id]
+    at = e.at
     if chat.target_agent is None:
-        s.queues[chat.queue].waits.append((e.at, e.waited))
+        s.queues[chat.queue].waits.append((at, e.waited))
     s._dequeue(chat)
     chat.state = ASSIGNED
     chat.agent_id = agent.id
-    chat.assigned_at = e.at
+    chat.assigned_at = at
     chat.transferred = chat.front = False
     chat.agents_seen.append(agent.id)
     agent.chats[chat.id] = None
     s._touch(agent)
-    s._watch_user(chat, e.at)
+    s._watch_user(chat, at)
 
 
 def _numbered(s: EngineState, e: Any) -> None:
