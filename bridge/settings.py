@@ -26,8 +26,9 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from bridge.engine import ESTIMATORS, BusinessHours, EngineConfig, QueueConfig, policy_named
+from bridge.engine import BusinessHours, EngineConfig, QueueConfig, policy_named
 from bridge.engine.core import SOURCES
+from bridge.engine.ewt import estimators_named
 from bridge.workspace.tickets import TicketStatusSettings
 
 SourceKind = Literal["self_service", "virtual_agent"]
@@ -145,9 +146,7 @@ class EngineSettings(Strict):
     @field_validator("estimators")
     @classmethod
     def _known_estimators(cls, value: list[str]) -> list[str]:
-        unknown = [name for name in value if name not in ESTIMATORS]
-        if unknown:
-            raise ValueError(f"unknown estimator(s) {unknown}; choose from {sorted(ESTIMATORS)}")
+        estimators_named(value)
         return value
 
     @model_validator(mode="after")
@@ -173,7 +172,7 @@ class EngineSettings(Strict):
             agent_gone_queue=self.agent_gone_queue,
             queues={key: q.to_engine() for key, q in self.queues.items()},
             strict_queues=self.strict_queues,
-            estimators=[ESTIMATORS[name]() for name in self.estimators],
+            estimators=estimators_named(self.estimators),
         )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bridge.engine import BusinessHours, EngineConfig, QueueConfig, policy_named
-from bridge.engine.ewt import ESTIMATORS
+from bridge.engine.ewt import estimators_named
 
 from .scenario import Hours, QueueSpec, Scenario, queue_keys, resolve_queue
 
@@ -61,7 +61,7 @@ def engine_config(scenario: Scenario) -> EngineConfig:
         queues={key: _queue(scenario, key, spec) for key, spec in queue_keys(scenario).items()},
         strict_queues=True,
         system_messages=routing.system_messages,
-        estimators=[ESTIMATORS[name]() for name in routing.estimators],
+        estimators=estimators_named(routing.estimators),
         record_estimates=True,
     )
 

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 
 from bridge.engine import POLICIES, SOURCES
-from bridge.engine.ewt import ESTIMATORS
+from bridge.engine.ewt import estimators_named
 from bridge.engine.hours import DAYS
 
 from .distributions import Distribution, Duration, Positive, Strict, parse_duration
@@ -232,9 +232,7 @@ class Routing(Strict):
     @field_validator("estimators")
     @classmethod
     def _known_estimators(cls, value: list[str]) -> list[str]:
-        unknown = [name for name in value if name not in ESTIMATORS]
-        if unknown:
-            raise ValueError(f"unknown estimator(s) {unknown}; choose from {sorted(ESTIMATORS)}")
+        estimators_named(value)
         return value
 
 

@@ -90,3 +90,11 @@ ESTIMATORS: dict[str, type[Estimator]] = {
     "recent_history": RecentHistory,
     "queue_state": QueueState,
 }
+
+
+def estimators_named(names: list[str]) -> list[Estimator]:
+    """Estimators from their names (settings, scenario files); the first is what users are told."""
+    unknown = [name for name in names if name not in ESTIMATORS]
+    if unknown:
+        raise ValueError(f"unknown estimator(s) {unknown}; choose from {sorted(ESTIMATORS)}")
+    return [ESTIMATORS[name]() for name in names]

@@ -48,6 +48,10 @@ class Routing(EngineState):
             out.append(event)
             self._sink(event)
 
+    def _note(self, out: list[ev.Event], chat: Chat, at: float, text: str) -> None:
+        """A note the engine writes itself (no agent) for the agents who handle the chat next."""
+        self._emit(out, ev.NoteAdded(at, chat.id, chat.n + 1, None, text))
+
     def _assign(self, out: list[ev.Event], chat: Chat, agent: Agent, at: float, how: str) -> None:
         self._emit(out, ev.ChatAssigned(at, chat.id, agent.id, at - chat.enqueued_at, how))
         self._say(out, chat, at, "joined", agent.joined_text)

@@ -64,15 +64,8 @@ class Timers(Routing):
                 "overflowed",
                 "All agents here are busy: your chat moved to another support queue.",
             )
-            self._emit(
-                out,
-                ev.NoteAdded(
-                    at,
-                    chat.id,
-                    chat.n + 1,
-                    None,
-                    f"Overflowed from {chat.queue} after waiting {cfg.max_wait:g} s.",
-                ),
+            self._note(
+                out, chat, at, f"Overflowed from {chat.queue} after waiting {cfg.max_wait:g} s."
             )
             self._emit(out, ev.ChatOverflowed(at, chat.id, chat.queue, target, "max_wait"))
             self._offer(out, chat, at)
@@ -105,15 +98,8 @@ class Timers(Routing):
                 "requeued",
                 "Your agent is no longer available: you are first in line for the next.",
             )
-            self._emit(
-                out,
-                ev.NoteAdded(
-                    at,
-                    chat.id,
-                    chat.n + 1,
-                    None,
-                    f"Returned to {target}: {agent.display_name} left ({reason}).",
-                ),
+            self._note(
+                out, chat, at, f"Returned to {target}: {agent.display_name} left ({reason})."
             )
             self._emit(out, ev.ChatRequeued(at, chat.id, agent.id, target, reason))
         for chat in chats:

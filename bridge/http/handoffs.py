@@ -53,8 +53,14 @@ async def create_handoff(request: web.Request) -> web.Response:
     return web.json_response(answer, status=201 if created else 200)
 
 
-async def hand_off(bridge: Bridge, src: SourceSettings, body: HandoffIn, key: str | None, *,
-                   extra: dict[str, Any] | None = None) -> tuple[Row, bool]:
+async def hand_off(
+    bridge: Bridge,
+    src: SourceSettings,
+    body: HandoffIn,
+    key: str | None,
+    *,
+    extra: dict[str, Any] | None = None,
+) -> tuple[Row, bool]:
     """The one handoff path of every protocol: (answer, created); a replayed key is not."""
     _check_allowed(src, body)
     if key is None:
@@ -106,8 +112,13 @@ def _check_allowed(src: SourceSettings, body: HandoffIn) -> None:
         raise CallbackNotAllowed(f"source {src.name!r} has no callback secret configured")
 
 
-async def _hand_off(bridge: Bridge, src: SourceSettings, body: HandoffIn, key: str | None,
-                    extra: dict[str, Any] | None = None) -> Row:
+async def _hand_off(
+    bridge: Bridge,
+    src: SourceSettings,
+    body: HandoffIn,
+    key: str | None,
+    extra: dict[str, Any] | None = None,
+) -> Row:
     """Open the chat; its events, origin, attachments and idempotent answer commit together."""
     chat_id = uuid.uuid4().hex
     callback = str(body.callback_url) if body.callback_url is not None else None
