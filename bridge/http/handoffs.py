@@ -1,4 +1,8 @@
-"""The sources' API: hand a chat over (idempotently) and ask about availability first."""
+"""The sources' API: hand a chat over (idempotently), list the queues, ask about availability.
+
+Everything here takes any source's key, the publishable one of the web chat included: it only
+reads what a user about to chat may know, or opens a chat the source is allowed to open.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ from .schemas import (
     AvailabilityQuery,
     HandoffIn,
     HandoffOut,
+    Out,
     parse_body,
     parse_query,
 )
@@ -35,6 +40,17 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 class InvalidIdempotencyKey(InvalidCommand):
     code = "invalid_idempotency_key"
+
+
+class QueueOut(Out):
+    key: str
+    company: str
+    name: str
+    open: bool  # within business hours now (always true for a queue without hours)
+
+
+class QueuesOut(Out):
+    queues: list[QueueOut]
 
 
 @routes.post("/api/v1/handoffs")
@@ -180,3 +196,25 @@ async def availability(request: web.Request) -> web.Response:
     if answer["estimated_wait"] is not None:
         answer["estimated_wait"] = round(answer["estimated_wait"], 1)
     return web.json_response(answer)
+
+
+@routes.get("/api/v1/queues")
+@doc(
+    "The configured support queues by company, and whether each is open now (business hours)",
+    response=QueuesOut,
+    auth="source",
+)
+async def queues(request: web.Request) -> web.Response:
+    bridge = request.app[bridge_key]
+    auth.source(request)
+    await bridge.runner.run()  # due timers first, like any command
+    found = []
+    for key in bridge.engine.config.queues:
+        company, _, name = key.partition("/")
+        found.append({
+            "key": key,
+            "company": company,
+            "name": name,
+            "open": bridge.engine.availability(company, name)["open"],
+        })  # fmt: skip
+    return web.json_response({"queues": found})

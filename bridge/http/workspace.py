@@ -24,6 +24,7 @@ from bridge.runtime.chat_workspace import (
     customer_of,
     held_chat,
     reconcile,
+    required_customer,
     shared_articles,
     transcript,
 )
@@ -119,25 +120,30 @@ def customer_view(info: CustomerInfo) -> dict[str, Any]:
 
 
 @routes.get(f"{P}/chats/{{chat_id}}/customer")
-@doc("Customer Information: contact, site, company, open tickets, assets",
+@doc("Customer Information: contact, site, company, open tickets, assets of the chat's "
+     "customer, found in the directory by id, else email, else name within the chat's company",
      response=CustomerInfoOut, auth="agent")  # fmt: skip
 async def get_customer(request: web.Request) -> web.Response:
     chat_id = request.match_info["chat_id"]
     await auth.agent_who_sees(request, chat_id)
-    bridge = request.app[bridge_key]
-    info = request.app[workspace_key].customer_info(customer_of(bridge.engine, chat_id))
+    workspace = request.app[workspace_key]
+    customer = required_customer(request.app[bridge_key], workspace.directory, chat_id)
+    info = workspace.customer_info(customer.id)
     return web.json_response(customer_view(info))
 
 
 @routes.get(f"{P}/chats/{{chat_id}}/resources")
-@doc("Resources: outages, templates and knowledge articles for a search term, and the "
-     "chat's tickets", query=SearchQuery, response=ResourcesOut, auth="agent")  # fmt: skip
+@doc("Resources: outages (of the customer's company, else the chat's), templates and "
+     "knowledge articles for a search term, and the chat's tickets", query=SearchQuery,
+     response=ResourcesOut, auth="agent")  # fmt: skip
 async def get_resources(request: web.Request) -> web.Response:
     chat_id, claims, bridge = await _held(request)
     term = parse_query(request, SearchQuery).q
     workspace = request.app[workspace_key]
-    held_chat(bridge.engine, chat_id, claims.agent_id)
-    found = workspace.resources(customer_of(bridge.engine, chat_id), term)
+    chat = held_chat(bridge.engine, chat_id, claims.agent_id)
+    customer = customer_of(bridge, workspace.directory, chat_id)
+    company = chat.company if customer is None else customer.company.name
+    found = workspace.company_resources(company, term)
     ticket = workspace.directory.chat_ticket(chat_id)
     return web.json_response({
         "outages": [asdict(o) for o in found.outages],
@@ -207,7 +213,9 @@ async def create_ticket(request: web.Request) -> web.Response:
         ticket = workspace.create_ticket(
             body.kind,
             chat_id=chat_id,
-            customer_id=customer_of(bridge.engine, chat_id),
+            customer_id=required_customer(
+                bridge, workspace.directory, chat_id, ": a ticket needs a directory customer"
+            ).id,
             transcript=transcript(bridge, rows),
             template_id=body.template_id,
             summary=body.summary,

@@ -18,7 +18,7 @@ from bridge.engine import Engine
 from bridge.engine import errors as err
 from bridge.engine.model import ASSIGNED, CLOSED, Chat
 from bridge.store import Row
-from bridge.workspace import Workspace
+from bridge.workspace import Customer, Directory, UnknownCustomer, Workspace
 
 from .bridge import Bridge
 from .runner import agent_name
@@ -41,13 +41,39 @@ def held_chat(engine: Engine, chat_id: str, agent_id: str) -> Chat:
     return chat
 
 
-def customer_of(engine: Engine, chat_id: str) -> str:
-    chat = engine.chats.get(chat_id)
+def customer_of(bridge: Bridge, directory: Directory, chat_id: str) -> Customer | None:
+    """The chat's customer in the ITSM directory, or None when nobody there matches.
+
+    A handoff's ``customer.id`` is a directory id only when the source knows one (a portal
+    with single sign-on, a bot); a web chat's user types a name and an email. So: by id if
+    the directory has it, else by the handoff's email, else by name within the chat's company.
+    """
+    chat = bridge.engine.chats.get(chat_id)
     if chat is None:
         raise err.UnknownChat(f"no chat {chat_id!r}")
-    if chat.customer_id is None:
-        raise err.NotFound(f"chat {chat_id!r} names no customer")
-    return chat.customer_id
+    if chat.customer_id is not None:
+        try:
+            return directory.customer(chat.customer_id)
+        except UnknownCustomer:
+            pass
+    meta = bridge.projection.get(chat_id)
+    given = meta.customer if meta is not None else {}
+    return directory.find_customer(
+        email=given.get("email"), name=given.get("name"), company=chat.company
+    )
+
+
+def required_customer(
+    bridge: Bridge, directory: Directory, chat_id: str, needed_for: str = ""
+) -> Customer:
+    """The chat's directory customer, for what the ITSM cannot show or do without one."""
+    customer = customer_of(bridge, directory, chat_id)
+    if customer is None:
+        raise UnknownCustomer(
+            f"chat {chat_id!r}'s customer matches nobody in the directory (by id, email, or "
+            f"name within the chat's company){needed_for}"
+        )
+    return customer
 
 
 def transcript(bridge: Bridge, rows: Iterable[Row]) -> list[tuple[str, str]]:

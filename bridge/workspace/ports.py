@@ -190,6 +190,16 @@ class Directory(Protocol):
 
     def customer(self, customer_id: str) -> Customer: ...
 
+    def find_customer(
+        self, email: str | None = None, name: str | None = None, company: str | None = None
+    ) -> Customer | None:
+        """Who a chat's user is when the handoff names no directory id (a web chat's user
+        gives a name and an email): the one with this email (exact, case-insensitive), else
+        the only one of ``company`` with this full name; None when nobody (or, by name, more
+        than one person) matches. A real ITSM adapter implements it with its people search.
+        """
+        ...
+
     def open_tickets(self, customer_id: str) -> list[Ticket]:
         """The customer's tickets whose status is not a closed one, oldest first."""
         ...

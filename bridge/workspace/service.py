@@ -60,6 +60,13 @@ class Workspace:
     ) -> Resources:
         """Active outages of the customer's company (and shared services), templates, articles."""
         company = self.directory.customer(customer_id).company.name
+        return self.company_resources(company, term, kind, limit)
+
+    def company_resources(
+        self, company: str, term: str = "", kind: TicketKind | None = None, limit: int = 10
+    ) -> Resources:
+        """The Resources tab by company: a chat whose customer the directory does not know
+        still has its company's outages, templates and articles to offer."""
         return Resources(
             self.directory.outages(company, term=term, limit=limit),
             self.directory.search_templates(term, kind, limit),

@@ -41,6 +41,12 @@ from .tickets import TicketStatusSettings
 Synchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
 Record = Company | Site | Customer | Asset | Article | Template | Outage | TicketDraft
 
+# Finding a chat's customer by email is a per-request lookup; NOCASE folds ASCII only.
+EMAIL_INDEX = "CREATE INDEX IF NOT EXISTS customers_email ON customers(email COLLATE NOCASE);"
+BY_EMAIL = "SELECT id FROM customers WHERE email = ? COLLATE NOCASE ORDER BY id LIMIT 1"
+BY_NAME = "SELECT id FROM customers WHERE company = ? AND first_name || ' ' || last_name = ? "
+BY_NAME += "COLLATE NOCASE LIMIT 2"
+
 COUNTED = ("companies", "sites", "customers", "assets", "articles", "templates", "outages")
 
 
@@ -62,7 +68,7 @@ class SqliteDirectory:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute(f"PRAGMA synchronous={synchronous}")
         self._conn.execute("PRAGMA foreign_keys=ON")
-        self._conn.executescript(DDL)
+        self._conn.executescript(DDL + EMAIL_INDEX)
 
     @property
     def statuses(self) -> TicketStatusSettings:
@@ -109,6 +115,13 @@ class SqliteDirectory:
             row["id"], row["first_name"], row["last_name"], row["email"], row["phone"], site,
             Company(row["company"], row["domain"]), row["department"], bool(row["vip"]),
         )  # fmt: skip
+
+    def find_customer(
+        self, email: str | None = None, name: str | None = None, company: str | None = None
+    ) -> Customer | None:
+        with self._read() as conn:
+            found = _customer_id(conn, email, name, company)
+        return None if found is None else self.customer(found)
 
     def open_tickets(self, customer_id: str) -> list[Ticket]:
         with self._read() as conn:
@@ -309,6 +322,18 @@ class SqliteDirectory:
         for entry in draft.activity:
             _insert_activity(conn, ticket_id, entry)
         return ticket_id
+
+
+def _customer_id(
+    conn: sqlite3.Connection, email: str | None, name: str | None, company: str | None
+) -> str | None:
+    """By email first (the lowest id if shared); by name only when exactly one person fits."""
+    email = (email or "").strip()
+    row = conn.execute(BY_EMAIL, (email,)).fetchone() if email else None
+    if row is not None or not (name and company):
+        return None if row is None else row["id"]
+    rows = conn.execute(BY_NAME, (company, " ".join(name.split()))).fetchall()
+    return rows[0]["id"] if len(rows) == 1 else None
 
 
 def _find(conn: sqlite3.Connection, table: str, column: str, value: str) -> sqlite3.Row | None:

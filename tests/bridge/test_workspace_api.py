@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient
 from bridge.app import make_app
 from bridge.http.workspace import workspace_follower_key, workspace_key
 from bridge.settings import Settings
-from bridge.workspace import seed_directory
+from bridge.workspace import Outage, seed_directory
 
 from .support import agent_headers, bearer, bridge_of, call, hand_off, make_settings
 
@@ -22,6 +22,9 @@ BOB = agent_headers("bob", ("Acme/GENERAL",))
 ZED = agent_headers("zed", ("Globex/GENERAL",))
 A = "/api/v1/agent"
 ALLEN = {"id": "PPL000000000001", "name": "Allen Allbrook"}
+# What the web chat sends: no employee id, so the email doubles as the customer id.
+WEB_ALLEN = {"id": "web-user", "name": "Al", "email": "Allen.Allbrook@CalbroServices.com"}
+STRANGER = {"id": "pat@example.com", "name": "Pat Doe", "email": "pat@example.com"}
 VPN_TEMPLATE = "TPL000000000002"  # "VPN connection failure": Impact required and blank
 
 
@@ -38,11 +41,13 @@ def settings(tmp_path: Path, seeded: Path) -> Settings:
     return make_settings(tmp_path / "events.db", directory_db=tmp_path / "directory.db")
 
 
-async def accepted_chat(client: TestClient, agent: dict[str, str] = ALICE) -> dict[str, Any]:
+async def accepted_chat(
+    client: TestClient, agent: dict[str, str] = ALICE, customer: dict[str, str] = ALLEN
+) -> dict[str, Any]:
     chat = await hand_off(
         client,
         source="self_service",
-        customer=ALLEN,
+        customer=customer,
         question="My VPN drops every hour",
         transcript=[],
         context=None,
@@ -272,3 +277,55 @@ async def test_a_cancellation_the_directory_missed_is_applied_on_restart(
     again = await aiohttp_client(make_app(settings))
     repaired = again.server.app[workspace_key].directory.ticket(ticket["id"])
     assert repaired.status == "Cancelled"
+
+
+async def test_a_web_chat_customer_is_found_by_email_for_information_and_tickets(
+    client: TestClient,
+):
+    chat_id = (await accepted_chat(client, customer=WEB_ALLEN))["chat_id"]
+    info = await call(client, "GET", f"{A}/chats/{chat_id}/customer", headers=ALICE)
+    assert (info["customer"]["id"], info["company"]["name"]) == (
+        "PPL000000000001",
+        "Calbro Services",
+    )
+    ticket = await call(
+        client, "POST", f"{A}/chats/{chat_id}/tickets", 201, ALICE, {"kind": "work_order"}
+    )
+    assert ticket["customer_id"] == "PPL000000000001"
+
+
+async def test_a_customer_nobody_in_the_directory_matches_still_gets_resources(
+    client: TestClient,
+):
+    chat_id = (await accepted_chat(client, customer=STRANGER))["chat_id"]
+    base = f"{A}/chats/{chat_id}"
+    unknown = await call(client, "GET", f"{base}/customer", 404, ALICE)
+    assert unknown["code"] == "unknown_customer"
+    found = await call(client, "GET", f"{base}/resources?q=vpn", headers=ALICE)
+    assert VPN_TEMPLATE in [t["id"] for t in found["templates"]]
+    assert found["articles"] and found["tickets"] == []
+    assert all(o["company"] in (None, "Acme") for o in found["outages"])
+
+
+async def test_resources_of_an_unknown_customer_show_the_chat_company_outages(
+    client: TestClient,
+):
+    directory = client.server.app[workspace_key].directory
+    directory.add([Outage("OUT900", "Acme", "Email", "Acme mail is down", "Exchange", 1.0)])
+    chat_id = (await accepted_chat(client, customer=STRANGER))["chat_id"]
+    found = await call(client, "GET", f"{A}/chats/{chat_id}/resources", headers=ALICE)
+    assert "OUT900" in [o["id"] for o in found["outages"]]
+
+
+async def test_no_ticket_is_made_for_a_customer_the_directory_does_not_know(
+    client: TestClient,
+):
+    chat_id = (await accepted_chat(client, customer=STRANGER))["chat_id"]
+    before = history_types(client, chat_id)
+    refused = await call(
+        client, "POST", f"{A}/chats/{chat_id}/tickets", 404, ALICE, {"kind": "incident"}
+    )
+    assert refused["code"] == "unknown_customer"
+    assert "ticket needs a directory customer" in refused["detail"]
+    assert history_types(client, chat_id) == before
+    assert client.server.app[workspace_key].directory.chat_ticket(chat_id) is None

@@ -1,6 +1,7 @@
 // The start form: company and topic (support queue), name, email, question, attachments.
 // It hands the chat over with the publishable source key, which may only open self-service
-// chats, and shows the chosen queue's availability (GET /api/v1/availability) as a hint.
+// chats. The company and topic choices come from GET /api/v1/queues (else the queues rendered
+// into the page, else free text), and the chosen queue's availability shows as a hint.
 
 import { Api, enc } from "../api.js";
 import { $, fill, fmtDuration, h } from "../dom.js";
@@ -15,14 +16,31 @@ function parseQueues(raw) {
   }
 }
 
+/** The bridge's public queue list, or null when it answers nothing usable (soon). */
+async function fetchQueues(api, waitMs = 3000) {
+  const timeout = new Promise((resolve) => setTimeout(() => resolve(null), waitMs));
+  const listed = api.get("/api/v1/queues").then(
+    (answer) => (Array.isArray(answer?.queues) ? answer.queues : []).filter((q) => typeof q?.key === "string" && q.key.includes("/")),
+    () => [],
+  );
+  const queues = await Promise.race([listed, timeout]);
+  return queues && queues.length ? queues : null;
+}
+
+function queueLabel(name, closed) {
+  const label = name === "GENERAL" ? "General" : name.charAt(0) + name.slice(1).toLowerCase();
+  return closed ? `${label} (closed now)` : label;
+}
+
 function split(key) {
   const i = key.lastIndexOf("/");
   return [key.slice(0, i), key.slice(i + 1)];
 }
 
-/** Fill the company / topic selects from the configured queues (free text when there are none). */
-function setupChoices(cfg) {
-  const keys = parseQueues(cfg.queues);
+/** Fill the company / topic selects from the listed (else rendered) queues; free text when none. */
+function setupChoices(cfg, listed) {
+  const keys = listed ? listed.map((q) => q.key) : parseQueues(cfg.queues);
+  const closed = new Set((listed || []).filter((q) => q.open === false).map((q) => q.key));
   const companies = [...new Set(keys.map((k) => split(k)[0]))];
   if (cfg.company && !companies.includes(cfg.company)) companies.unshift(cfg.company);
   if (!companies.length) {
@@ -36,7 +54,7 @@ function setupChoices(cfg) {
     const names = keys.filter((k) => split(k)[0] === company).map((k) => split(k)[1]);
     if (!names.includes("GENERAL")) names.unshift("GENERAL");
     const wanted = cfg.queue && names.includes(cfg.queue) ? cfg.queue : "GENERAL";
-    fill($("#queue"), names.map((n) => h("option", { value: n, text: n === "GENERAL" ? "General" : n.charAt(0) + n.slice(1).toLowerCase(), selected: n === wanted })));
+    fill($("#queue"), names.map((n) => h("option", { value: n, text: queueLabel(n, closed.has(`${company}/${n}`)), selected: n === wanted })));
   };
   $("#company").addEventListener("change", fillQueues);
   fillQueues();
@@ -64,11 +82,11 @@ function randomId() {
 }
 
 /** Show the form; resolves with the handoff's answer once a chat was started. */
-export function startChat(cfg, limits) {
+export async function startChat(cfg, limits) {
   const api = new Api({ apiKey: cfg.sourceKey });
   const error = $("#start-error");
+  setupChoices(cfg, await fetchQueues(api));
   $("#start").hidden = false;
-  setupChoices(cfg);
   $("#customer-id").value = cfg.customerId || "";
   if (cfg.customerId) $("#customer-field").hidden = true;
   $("#limits").textContent = describeLimits(limits);
