@@ -30,7 +30,6 @@ from aiohttp import web
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
 from bridge.engine.errors import LivechatError
-from bridge.runtime.follower import RowFollower
 from bridge.runtime.handoff_status import (
     DETAIL_KEY,
     FAILED,
@@ -51,7 +50,6 @@ MAX_LINES = 500
 MAX_TEXT = 8000
 DEFAULT_QUESTION = "Handed over by the virtual agent"
 botframework_key = web.AppKey("botframework", HandoffStatusNotifier)
-botframework_follower_key = web.AppKey("botframework_follower", RowFollower)
 
 Short = Annotated[str, Field(min_length=1, max_length=500)]
 
@@ -214,14 +212,10 @@ async def initiate(request: web.Request) -> web.Response:
 
 
 async def botframework_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Answer Bot Framework chats from the rows committed from now on."""
-    bridge = app[bridge_key]
-    notifier = HandoffStatusNotifier(bridge)
-    follower = RowFollower(bridge, notifier, "botframework")
-    follower.start(replay=False)
-    app[botframework_key], app[botframework_follower_key] = notifier, follower
+    """Refused handoffs are answered here; committed rows are answered by the bridge's
+    durable callback outbox (``handoff_status.outgoing``)."""
+    app[botframework_key] = HandoffStatusNotifier(app[bridge_key])
     yield
-    await follower.stop()
 
 
 def setup(app: web.Application) -> None:

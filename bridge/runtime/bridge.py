@@ -1,7 +1,11 @@
 """One running bridge: the engine, its log, and everything driven by committed rows.
 
 Built inside the event loop, rebuilt from the log before the first request, closed in order
-on shutdown (timers stop, the writer flushes, callbacks get a grace period, the DB closes).
+on shutdown (timers stop, callbacks get a grace period, the writer flushes, the DB closes).
+
+Callbacks are derived from rows inside the commit that holds them (``_outbox_writes``), so a
+committed row's callbacks are in the outbox whatever happens next; on start the outbox's
+backlog is queued before anything new, and each chat's callbacks go out in seq order.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import asyncio
 import json
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 
 import structlog
@@ -18,12 +22,13 @@ import structlog
 from bridge.engine import Engine
 from bridge.engine.events import from_row
 from bridge.settings import Settings, SourceSettings
-from bridge.store import EventStore, Row
+from bridge.store import EventStore, Row, SideWrite
 
-from .callbacks import CallbackDelivery
+from .callbacks import CallbackDelivery, StoreOutbox, delivery_id
+from .handoff_status import outgoing
 from .hub import Hub
 from .metrics import Metrics
-from .projection import Projection
+from .projection import ChatMeta, Projection
 from .runner import CommandRunner, TimerDriver, agent_name
 from .tokens import AgentClaims, TokenSigner
 from .views import user_view
@@ -46,11 +51,15 @@ class Bridge:
         self.signer = TokenSigner(secret, settings.token_ttl, clock)
         self.sources = {s.api_key.get_secret_value(): s for s in settings.sources}
         self.sources_by_name = {s.name: s for s in settings.sources}
-        self.delivery = CallbackDelivery(
-            settings.callbacks, lambda outcome: self.metrics.callbacks.labels(outcome).inc()
-        )
         self.recovered = self._recover()
-        self.writer = GroupCommitWriter(self.store, self._committed, self.metrics.observe_commit)
+        self.writer = GroupCommitWriter(
+            self.store, self._committed, self.metrics.observe_commit, self._outbox_writes
+        )
+        self.delivery = CallbackDelivery(
+            settings.callbacks,
+            lambda outcome: self.metrics.callbacks.labels(outcome).inc(),
+            StoreOutbox(self.store, self.writer, self._callback_secret),
+        )
         self.committed_seq = self.store.max_seq()  # the last seq streams may have seen
         self.runner = CommandRunner(self.engine, self.writer, self.projection, self.committed_seq)
         self.timers = TimerDriver(self.runner, clock)
@@ -74,11 +83,13 @@ class Bridge:
     async def start(self) -> None:
         await self.delivery.start()
         self.writer.start()
+        resumed = self.delivery.pump()  # callbacks a crash or a shutdown left undelivered
         self.timers.start()
         await self.runner.tick()  # deadlines that passed while the bridge was down
         log.info(
             "bridge_started",
             rows=self.recovered,
+            callbacks_resumed=resumed,
             seq=self.runner.last_seq,
             db=str(self.settings.db_path),
         )
@@ -86,8 +97,8 @@ class Bridge:
     async def close(self) -> None:
         self.closing = True
         await self.timers.stop()
+        await self.delivery.close(self.settings.shutdown_timeout)  # settles go through the writer
         await self.writer.close()
-        await self.delivery.close(self.settings.shutdown_timeout)
         self.store.close()
         log.info("bridge_stopped", seq=self.runner.last_seq)
 
@@ -120,18 +131,39 @@ class Bridge:
     def source_secret(self, origin: str | None) -> SourceSettings | None:
         return self.sources_by_name.get(origin) if origin is not None else None
 
+    def _callback_secret(self, origin: str | None) -> str | None:
+        source = self.source_secret(origin)
+        secret = source.callback_secret if source is not None else None
+        return secret.get_secret_value() if secret is not None else None
+
     def _committed(self, rows: list[Row]) -> None:
-        if rows:
-            self.committed_seq = rows[-1]["seq"]
+        if not rows:  # only callbacks settled
+            return
+        self.committed_seq = rows[-1]["seq"]
         self.hub.publish(rows)
+        self.delivery.pump()
+
+    def _outbox_writes(self, rows: list[Row]) -> list[SideWrite]:
+        """The callbacks these rows cause, as outbox inserts of the transaction that holds them."""
+        writes = []
         for row in rows:
             meta = self.projection.get(row["chat_id"]) if row["chat_id"] else None
-            if meta is None or meta.callback_url is None:
+            if meta is None:
                 continue
+            for url, body in self._callbacks_of(row, meta):
+                writes.append(
+                    EventStore.outbox_write(
+                        delivery_id(meta.chat_id, row["seq"]), meta.chat_id, meta.origin, url, body
+                    )
+                )
+        return writes
+
+    def _callbacks_of(self, row: Row, meta: ChatMeta) -> Iterator[tuple[str, bytes]]:
+        """The user's ``callback_url`` gets the user's view; a Bot Framework chat its answers."""
+        if meta.callback_url is not None and self.source_secret(meta.origin) is not None:
             view = user_view(row, meta)
-            source = self.source_secret(meta.origin)
-            if view is None or source is None:
-                continue
-            secret = source.callback_secret.get_secret_value() if source.callback_secret else None
-            body = json.dumps(view, separators=(",", ":")).encode()
-            self.delivery.submit(meta.chat_id, meta.callback_url, body, secret)
+            if view is not None:
+                yield meta.callback_url, json.dumps(view, separators=(",", ":")).encode()
+        answer = outgoing(row, meta)
+        if answer is not None:
+            yield answer[0], json.dumps(answer[1]).encode()

@@ -7,6 +7,13 @@ is retried with exponential backoff on network errors, 408, 429 and 5xx, up to `
 
 Reusable for any signed callback (the Bot Framework ``handoff.status`` one too): give it a
 URL, a body and the secret to sign with.
+
+Durable callbacks do not go through ``submit``: the writer puts them in the store's outbox in
+the same transaction as their rows, and ``pump`` feeds whatever the outbox holds beyond what
+it has already queued (after each commit, and on start: the backlog a crash or a shutdown left).
+Each outcome is settled through the writer (delivered: removed; given up or rejected: marked
+``failed``, never retried), so delivery is at least once, with a stable id per delivery in
+``X-Livechat-Delivery`` for receivers to de-duplicate on.
 """
 
 from __future__ import annotations
@@ -20,18 +27,27 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 import structlog
 
 from bridge.settings import CallbackSettings
+from bridge.store.sqlite import EventStore
+
+from .writer import GroupCommitWriter, StoreFailed
 
 log = structlog.get_logger("bridge.callbacks")
 
 SIGNATURE_HEADER = "X-Livechat-Signature"
 TIMESTAMP_HEADER = "X-Livechat-Timestamp"
+DELIVERY_HEADER = "X-Livechat-Delivery"
 _RETRY_STATUSES = frozenset({408, 429})
+
+
+def delivery_id(chat_id: str, seq: int) -> str:
+    """The stable id of a row's callback: the same on every retry and after any restart."""
+    return f"{chat_id}:{seq}"
 
 
 def signature(body: bytes, secret: str) -> str:
@@ -55,14 +71,31 @@ class Callback:
     body: bytes
     secret: str | None
     headers: Mapping[str, str] = field(default_factory=dict)
+    outbox_id: int | None = None  # set for a durable callback: settled in the outbox when done
+
+
+class Outbox(Protocol):
+    """Where durable callbacks wait: read on the loop, settled through the one writer."""
+
+    def pending(self, after: int) -> list[tuple[str, Callback]]:
+        """``(key, callback)`` of unsettled callbacks with an outbox id above ``after``."""
+        ...
+
+    def settle(self, outbox_id: int, delivered: bool) -> None: ...
 
 
 class CallbackDelivery:
     def __init__(
-        self, settings: CallbackSettings, on_outcome: Callable[[str], None] | None = None
+        self,
+        settings: CallbackSettings,
+        on_outcome: Callable[[str], None] | None = None,
+        outbox: Outbox | None = None,
     ) -> None:
         self._settings = settings
         self._on_outcome = on_outcome or (lambda outcome: None)
+        self._outbox = outbox
+        self._queued_id = 0  # the highest outbox id already queued here
+        self._closed = False
         self._queues: dict[str, deque[Callback]] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._limit = asyncio.Semaphore(settings.concurrency)
@@ -81,9 +114,22 @@ class CallbackDelivery:
         secret: str | None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
-        """Queue a post; ``payload`` is sent as is if bytes, else as JSON."""
+        """Queue a post that is not kept anywhere (a crash loses it); bytes go as is, else JSON."""
         body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-        self._queues.setdefault(key, deque()).append(Callback(url, body, secret, headers or {}))
+        self._enqueue(key, Callback(url, body, secret, headers or {}))
+
+    def pump(self) -> int:
+        """Queue the outbox's callbacks not queued yet, in commit order; returns how many."""
+        if self._outbox is None or self._closed:  # after close the outbox keeps them
+            return 0
+        pending = self._outbox.pending(self._queued_id)
+        for key, item in pending:
+            self._enqueue(key, item)
+            self._queued_id = max(self._queued_id, item.outbox_id or 0)
+        return len(pending)
+
+    def _enqueue(self, key: str, item: Callback) -> None:
+        self._queues.setdefault(key, deque()).append(item)
         if key not in self._workers:
             self._workers[key] = asyncio.create_task(self._work(key), name=f"callback-{key}")
 
@@ -93,6 +139,7 @@ class CallbackDelivery:
             await asyncio.gather(*self._workers.values(), return_exceptions=True)
 
     async def close(self, timeout: float) -> None:
+        self._closed = True
         try:
             await asyncio.wait_for(self.idle(), timeout)
         except TimeoutError:
@@ -100,7 +147,7 @@ class CallbackDelivery:
                 task.cancel()
             await asyncio.gather(*self._workers.values(), return_exceptions=True)
             log.warning(
-                "callbacks_dropped_on_shutdown", pending=sum(len(q) for q in self._queues.values())
+                "callbacks_pending_on_shutdown", pending=sum(len(q) for q in self._queues.values())
             )
         if self._session is not None:
             await self._session.close()
@@ -121,13 +168,23 @@ class CallbackDelivery:
         for attempt in range(s.attempts):
             outcome = await self._post(item)
             if outcome != "retry":
-                self._on_outcome(outcome)
+                self._settle(item, outcome)
                 return
             if attempt + 1 < s.attempts:
                 delay = min(s.first_delay * 2**attempt, s.max_delay)
                 await asyncio.sleep(delay * (0.5 + self._rng.random() / 2))
-        self._on_outcome("given_up")
-        log.warning("callback_given_up", url=item.url, attempts=s.attempts)
+        log.warning(
+            "callback_given_up",
+            url=item.url,
+            attempts=s.attempts,
+            delivery=item.headers.get(DELIVERY_HEADER),
+        )
+        self._settle(item, "given_up")
+
+    def _settle(self, item: Callback, outcome: str) -> None:
+        self._on_outcome(outcome)
+        if self._outbox is not None and item.outbox_id is not None:
+            self._outbox.settle(item.outbox_id, outcome == "delivered")
 
     async def _post(self, item: Callback) -> str:
         """``delivered``, ``rejected`` (a 4xx that retrying will not fix) or ``retry``."""
@@ -148,3 +205,49 @@ class CallbackDelivery:
             log.warning("callback_rejected", url=item.url, status=status)
             return "rejected"
         return "retry"
+
+
+class StoreOutbox:
+    """The store's ``callback_outbox`` as an ``Outbox``: settles ride the writer's group commit.
+
+    ``secret_of`` maps a source name to its callback secret at send time, so secrets never
+    sit in the database and a rotated secret signs the backlog too.
+    """
+
+    def __init__(
+        self,
+        store: EventStore,
+        writer: GroupCommitWriter,
+        secret_of: Callable[[str | None], str | None],
+    ) -> None:
+        self._store = store
+        self._writer = writer
+        self._secret_of = secret_of
+
+    def pending(self, after: int) -> list[tuple[str, Callback]]:
+        return [
+            (
+                entry.chat_id,
+                Callback(
+                    entry.url,
+                    entry.body,
+                    self._secret_of(entry.source),
+                    {DELIVERY_HEADER: entry.delivery_id},
+                    entry.id,
+                ),
+            )
+            for entry in self._store.pending_callbacks(after)
+        ]
+
+    def settle(self, outbox_id: int, delivered: bool) -> None:
+        try:
+            future = self._writer.submit((), (self._store.outbox_settle(outbox_id, delivered),))
+        except StoreFailed as exc:  # redelivered after a restart: at least once
+            log.error("callback_settle_failed", outbox_id=outbox_id, error=repr(exc))
+            return
+        future.add_done_callback(_consume)
+
+
+def _consume(future: asyncio.Future[None]) -> None:
+    if not future.cancelled():
+        future.exception()

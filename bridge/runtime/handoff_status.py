@@ -1,10 +1,12 @@
 """Bot Framework handoff answers: ``handoff.status`` events (and the agent's side of the chat).
 
 A chat handed over by a ``handoff.initiate`` activity keeps the bot conversation's reference
-in ``ChatOpened.detail["botframework"]`` (durable: it is in the log). Following committed
-rows, the bridge posts Bot Framework activities to the conversation, the way a Bot Framework
-agent hub answers: ``POST {serviceUrl}/v3/conversations/{conversation.id}/activities``,
-signed with the source's callback secret and retried by ``CallbackDelivery``.
+in ``ChatOpened.detail["botframework"]`` (durable: it is in the log). For each committed row
+the bridge posts Bot Framework activities to the conversation, the way a Bot Framework agent
+hub answers: ``POST {serviceUrl}/v3/conversations/{conversation.id}/activities``, signed with
+the source's callback secret and retried by ``CallbackDelivery``. ``outgoing`` is the rule:
+the bridge's writer applies it in the commit that holds the row, so an answer goes to the
+callback outbox with its row and survives a crash; the activity's ``id`` is the delivery id.
 
 * the chat's *first* ``ChatAssigned`` -> ``handoff.status`` ``{"state": "accepted"}``;
 * ``ChatClosed`` after an agent held the chat -> ``{"state": "completed"}``;
@@ -21,13 +23,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from bridge.store import Row
 
-from .bridge import Bridge
+from .callbacks import delivery_id
 from .projection import ChatMeta
+
+if TYPE_CHECKING:
+    from .bridge import Bridge
 
 DETAIL_KEY = "botframework"
 HUB = {"id": "livechat-bridge", "name": "Live chat", "role": "bot"}
@@ -91,27 +96,31 @@ def answer_for(row: Row, meta: ChatMeta, reference: dict[str, Any]) -> dict[str,
     return None
 
 
+def outgoing(row: Row, meta: ChatMeta) -> tuple[str, dict[str, Any]] | None:
+    """Where and what a committed row of a Bot Framework chat posts, if anything."""
+    reference = meta.detail.get(DETAIL_KEY)
+    if not reference:
+        return None
+    activity = answer_for(row, meta, reference)
+    if activity is None:
+        return None
+    activity["id"] = delivery_id(row["chat_id"], row["seq"])
+    return activities_url(reference), activity
+
+
 def _name(meta: ChatMeta, row: Row) -> str:
     names = [name for seq, name in meta.agent_names.items() if seq <= row["seq"]]
     return names[-1] if names else "Agent"
 
 
 class HandoffStatusNotifier:
-    """Follower handler: post each Bot Framework chat's answers, in seq order per chat."""
+    """Answers that belong to no committed row (a handoff refused outright).
+
+    Rows are answered durably by the bridge's outbox (see ``outgoing``).
+    """
 
     def __init__(self, bridge: Bridge) -> None:
         self._bridge = bridge
-
-    def __call__(self, rows: list[Row]) -> None:
-        for row in rows:
-            chat_id = row["chat_id"]
-            meta = self._bridge.projection.get(chat_id) if chat_id is not None else None
-            reference = meta.detail.get(DETAIL_KEY) if meta is not None else None
-            if meta is None or not reference:
-                continue
-            activity = answer_for(row, meta, reference)
-            if activity is not None:
-                self.send(meta.origin, chat_id, reference, activity)
 
     def send(
         self, origin: str | None, key: str, reference: dict[str, Any], activity: dict[str, Any]

@@ -4,6 +4,10 @@ Commands run on the event loop and only queue their rows here. While a transacti
 committed in the writer thread, new submissions pile up and go together in the next one, so a
 burst of requests costs a few fsyncs, not one each. A request is answered only after the
 transaction holding its rows has committed.
+
+``derive`` turns a batch's rows into more side writes of the same transaction (the callback
+outbox), so what the rows cause is durable exactly when they are. A submit with no rows (a
+callback settled) just rides along with the next commit.
 """
 
 from __future__ import annotations
@@ -40,10 +44,12 @@ class GroupCommitWriter:
         store: EventStore,
         on_commit: Callable[[list[Row]], None],
         observe: Callable[[int, float], None] | None = None,
+        derive: Callable[[list[Row]], Sequence[SideWrite]] | None = None,
     ) -> None:
         self._store = store
         self._on_commit = on_commit
         self._observe = observe
+        self._derive = derive
         self._pending: list[_Entry] = []
         self._wakeup = asyncio.Event()
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="livechat-writer")
@@ -84,6 +90,7 @@ class GroupCommitWriter:
     async def _commit(self, batch: list[_Entry]) -> None:
         rows = [row for entry in batch for row in entry.rows]
         side = [write for entry in batch for write in entry.side]
+        side += self._derived(rows)
         started = time.perf_counter()
         try:
             await asyncio.get_running_loop().run_in_executor(
@@ -96,7 +103,7 @@ class GroupCommitWriter:
                 if not entry.future.done():
                     entry.future.set_exception(StoreFailed(str(exc)))
             return
-        if self._observe is not None:
+        if self._observe is not None and rows:
             self._observe(len(rows), time.perf_counter() - started)
         try:
             self._on_commit(rows)
@@ -105,3 +112,12 @@ class GroupCommitWriter:
         for entry in batch:
             if not entry.future.done():
                 entry.future.set_result(None)
+
+    def _derived(self, rows: list[Row]) -> Sequence[SideWrite]:
+        if not rows or self._derive is None:
+            return ()
+        try:
+            return self._derive(rows)
+        except Exception as exc:  # a bad derivation must not cost the rows themselves
+            log.error("derive_failed", error=repr(exc), rows=len(rows))
+            return ()

@@ -2,7 +2,9 @@
 
 The ``events`` table is the contract the reports package reads. Idempotency answers, chat
 origins and attachment bytes live in side tables so that one transaction holds a handoff's
-events and everything needed to answer its retry: a crash leaves all of them or none.
+events and everything needed to answer its retry: a crash leaves all of them or none. The
+callback outbox is written the same way: a committed row's callbacks exist exactly when the
+row does, and stay ``pending`` until delivered (deleted) or given up (``failed``).
 
 Two connections: the writer's (used only from the writer thread) and a reader's (used on the
 event loop; WAL lets it read while the writer commits).
@@ -48,6 +50,16 @@ CREATE TABLE IF NOT EXISTS attachments (
     size INTEGER NOT NULL,
     data BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS callback_outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    delivery_id TEXT NOT NULL,
+    chat_id TEXT NOT NULL,
+    source TEXT,
+    url TEXT NOT NULL,
+    body BLOB NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending'
+);
+CREATE INDEX IF NOT EXISTS callback_outbox_state ON callback_outbox (state, id);
 """
 
 _INSERT_EVENT = "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -62,6 +74,18 @@ class SideWrite:
 
     sql: str
     params: tuple[Any, ...]
+
+
+@dataclass(slots=True)
+class OutboxEntry:
+    """A callback committed with its row and not yet settled."""
+
+    id: int
+    delivery_id: str
+    chat_id: str
+    source: str | None
+    url: str
+    body: bytes
 
 
 @dataclass(slots=True)
@@ -126,6 +150,23 @@ class EventStore:
             (item.id, item.chat_id, item.name, item.content_type, len(item.data), item.data),
         )
 
+    @staticmethod
+    def outbox_write(
+        delivery_id: str, chat_id: str, source: str | None, url: str, body: bytes
+    ) -> SideWrite:
+        return SideWrite(
+            "INSERT INTO callback_outbox (delivery_id, chat_id, source, url, body)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (delivery_id, chat_id, source, url, body),
+        )
+
+    @staticmethod
+    def outbox_settle(outbox_id: int, delivered: bool) -> SideWrite:
+        """Delivered callbacks leave the outbox; failed ones stay, marked, for inspection."""
+        if delivered:
+            return SideWrite("DELETE FROM callback_outbox WHERE id = ?", (outbox_id,))
+        return SideWrite("UPDATE callback_outbox SET state = 'failed' WHERE id = ?", (outbox_id,))
+
     # --- reading (event loop) ---------------------------------------------------------------
 
     def max_seq(self) -> int:
@@ -148,6 +189,22 @@ class EventStore:
             f"SELECT {_ROW_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (since, limit)
         )
         return [_row(r) for r in cursor]
+
+    def pending_callbacks(self, after: int = 0) -> list[OutboxEntry]:
+        """Unsettled callbacks with an id above ``after``, in the order they were committed."""
+        cursor = self._reader.execute(
+            "SELECT id, delivery_id, chat_id, source, url, body FROM callback_outbox"
+            " WHERE state = 'pending' AND id > ? ORDER BY id",
+            (after,),
+        )
+        return [OutboxEntry(*record) for record in cursor]
+
+    def failed_callbacks(self) -> list[str]:
+        """Delivery ids given up on (an operator's view; never retried)."""
+        cursor = self._reader.execute(
+            "SELECT delivery_id FROM callback_outbox WHERE state = 'failed' ORDER BY id"
+        )
+        return [record[0] for record in cursor]
 
     def idempotent_response(self, source: str, key: str) -> Row | None:
         found = self._reader.execute(
