@@ -51,7 +51,7 @@ async def active_agent(request: web.Request, *, query: bool = False) -> tuple[Ag
     """The token's agent, signed into the engine, with the Live Chat role and permission."""
     bridge = request.app[bridge_key]
     claims = agent_claims(request, query=query)
-    await bridge.runner.run(bridge.sign_in(claims))
+    await bridge.runner.run(bridge.present(claims))
     agent = bridge.engine.agents[claims.agent_id]
     if not agent.permitted:
         raise NotPermitted(

@@ -86,6 +86,7 @@ class Bridge:
         resumed = self.delivery.pump()  # callbacks a crash or a shutdown left undelivered
         self.timers.start()
         await self.runner.tick()  # deadlines that passed while the bridge was down
+        await self.runner.run(self._consoles_closed)
         log.info(
             "bridge_started",
             rows=self.recovered,
@@ -125,6 +126,33 @@ class Bridge:
                 claims.permissions,
                 screen_name,
             )
+
+        return command
+
+    def _consoles_closed(self) -> list:
+        """No console is connected to a bridge that just started: agents the log still shows
+        connected while holding chats get the agent-gone grace now, or a crash (or a shutdown)
+        would leave their chats with them for good."""
+        if self.settings.engine.agent_gone_grace is None:
+            return []
+        events: list = []
+        for agent in list(self.engine.agents.values()):
+            if agent.connected and (agent.chats or agent.inbox):
+                events += self.engine.set_connected(agent.id, False)
+        return events
+
+    def present(self, claims: AgentClaims) -> Callable[[], list]:
+        """The command behind every agent request: sign the token's agent in, and count a
+        request from an agent with no open console as the agent being there (a REST client,
+        or a console whose stream is still reconnecting after a restart)."""
+        sign_in = self.sign_in(claims)
+
+        def command() -> list:
+            events = sign_in()
+            agent_id = claims.agent_id
+            if not self.engine.agents[agent_id].connected and not self.agent_connections[agent_id]:
+                events += self.engine.set_connected(agent_id, True)
+            return events
 
         return command
 
