@@ -19,8 +19,10 @@ import math
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
+from heapq import heappush
 from typing import Any
 
 import simpy
@@ -41,18 +43,30 @@ from .staff import Staff
 from .synthetic import build_pool
 from .work import ChatRecord, Desk, Users, compile_users
 
+Callbacks = Sequence[Callable[[Any], None]]
+
 
 class Callback(Timeout):
-    """A timeout that calls one function: a Timeout plus ``callbacks.append`` in one step."""
+    """A SimPy timeout that calls the given callbacks: what ``env.timeout(delay)`` plus
+    ``callbacks.append`` do, in one step and with slots, for the 2+ of them each chat needs.
 
-    def __init__(self, env: simpy.Environment, delay: float, fn: Callable[[Any], None],
-                 value: Any = None) -> None:  # fmt: skip
+    It is queued exactly as ``env.schedule`` would (same time arithmetic, same event id
+    counter), so the order of events, ties included, is SimPy's own. ``callbacks`` may be a
+    tuple shared by many timeouts: SimPy only iterates it. A timeout never fails, hence the
+    class-level ``_ok``.
+    """
+
+    __slots__ = ("_delay", "_value", "callbacks", "env")
+    _ok = True
+
+    def __init__(
+        self, env: simpy.Environment, delay: float, callbacks: Callbacks, value: Any = None
+    ) -> None:
         self.env = env
-        self.callbacks = [fn]
+        self.callbacks = callbacks  # type: ignore[assignment]
         self._value = value
         self._delay = delay
-        self._ok = True
-        env.schedule(self, NORMAL, delay)
+        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), self))  # type: ignore[attr-defined]
 
 
 TICKET_PREFIX = {"incident": "INC", "work_order": "WO"}
@@ -91,7 +105,9 @@ class Simulation:
         chatter = random.Random(f"{self.seed}/messages")
         self.env = env = simpy.Environment()
         self.events: list[Event] = []
-        self.engine = Engine(lambda: env.now, engine_config(scenario), sink=self.events.append)
+        # The engine reads the clock on every command: a C-level getter, not a Python property.
+        clock = partial(getattr, env, "_now")
+        self.engine = Engine(clock, engine_config(scenario), sink=self.events.append)
         self.pool = build_pool(self.seed)
         self.users = [compile_users(scenario, s, self.rng, chatter) for s in scenario.streams]
         self.records: dict[str, ChatRecord] = {}
@@ -118,12 +134,16 @@ class Simulation:
             if arrivals is None
             else ((t, self.users[i]) for t, i in sorted(arrivals))
         )
+        # The hot timeouts share their callback tuples rather than build a list each.
+        self._on_arrive = (self._arrive,)
+        self._on_give_up = (self._give_up,)
+        self._on_served = (self._served,)
         self._next_arrival()
 
     # --- scheduling -----------------------------------------------------------------------
 
     def after(self, delay: float, callback: Callable[[Any], None], value: Any = None) -> Timeout:
-        return Callback(self.env, delay, callback, value)
+        return Callback(self.env, delay, (callback,), value)
 
     def react(self, out: list[Event]) -> None:
         """After a command the driver gave: start service for what it assigned, wake manual
@@ -171,12 +191,13 @@ class Simulation:
         """The arrival process: each arrival schedules the next one (no process per chat)."""
         upcoming = next(self.upcoming, None)
         if upcoming is not None:
-            Callback(self.env, upcoming[0] - self.env.now, self._arrive, upcoming[1])
+            Callback(self.env, upcoming[0] - self.env.now, self._on_arrive, upcoming[1])
 
     def _arrive(self, event: Timeout) -> None:
+        env = self.env
         upcoming = next(self.upcoming, None)  # schedule the next arrival first
         if upcoming is not None:
-            Callback(self.env, upcoming[0] - self.env._now, self._arrive, upcoming[1])
+            Callback(env, upcoming[0] - env._now, self._on_arrive, upcoming[1])
         users: Users = event._value
         self.arrivals = n = self.arrivals + 1
         chat_id = f"c{n}"
@@ -202,7 +223,7 @@ class Simulation:
                 waiting = waiting and event.chat_id != chat_id
                 self._start(event)
         if waiting and rec.patience is not None:
-            Callback(self.env, rec.patience, self._give_up, rec)
+            Callback(env, rec.patience, self._on_give_up, rec)
         if self.pickups is not None:
             self.pickups.wake(out)
         if self.timed:
@@ -218,16 +239,16 @@ class Simulation:
 
     def _start(self, assigned: ChatAssigned) -> None:
         rec = self.records[assigned.chat_id]
-        rec.agent = assigned.agent_id
+        rec.agent = agent_id = assigned.agent_id
         rec.leg += 1
-        users = rec.users
-        desk = self.desks.get(assigned.agent_id) if self.desks else None
+        desk = self.desks.get(agent_id) if self.desks else None
         if desk is not None:
             desk.add(rec, assigned.at)
         else:
-            rec.pending = Callback(self.env, rec.work, self._served, rec)
-        if users.message_every is not None and not rec.silent:
-            self.after(users.message_every(), self._message, (rec, rec.leg))
+            rec.pending = Callback(self.env, rec.work, self._on_served, rec)
+        every = rec.users.message_every
+        if every is not None and not rec.silent:
+            self.after(every(), self._message, (rec, rec.leg))
 
     def _served(self, event: Timeout) -> None:
         rec: ChatRecord = event._value
