@@ -99,17 +99,8 @@ class QueueSettings(Strict):
 
     @model_validator(mode="after")
     def _no_dead_rules(self) -> Self:
-        """A rule whose trigger is unset would silently never apply: say so instead."""
-        if self.max_wait_overflow is not None and self.max_wait is None:
-            raise ValueError("max_wait_overflow needs max_wait")
-        if self.closed_overflow is not None and self.hours is None:
-            raise ValueError("closed_overflow needs hours")
-        if self.inactivity_close_after is not None and self.inactivity_warn_after is None:
-            raise ValueError("inactivity_close_after needs inactivity_warn_after")
+        self.to_engine().check("this queue")
         return self
-
-    def targets(self) -> list[str]:
-        return [q for q in (self.max_wait_overflow, self.closed_overflow) if q is not None]
 
     def to_engine(self) -> QueueConfig:
         return QueueConfig(
@@ -152,14 +143,7 @@ class EngineSettings(Strict):
     @model_validator(mode="after")
     def _known_targets(self) -> Self:
         """With strict queues, a rule may only send chats to a configured queue."""
-        if not self.strict_queues:
-            return self
-        named = [q for rules in self.queues.values() for q in rules.targets()]
-        if self.agent_gone_queue is not None:
-            named.append(self.agent_gone_queue)
-        unknown = sorted({q for q in named if q not in self.queues})
-        if unknown:
-            raise ValueError(f"overflow or agent-gone queue(s) {unknown} are not in queues")
+        self.to_engine().check()
         return self
 
     def to_engine(self) -> EngineConfig:

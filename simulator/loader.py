@@ -135,6 +135,8 @@ def _references(s: Scenario) -> Iterator[tuple[Loc, str]]:
                     yield from _resolvable(s, ref, company.name, loc)
             if queue.max_wait_overflow is not None and queue.max_wait is None:
                 yield ("companies", i, "queues", j, "max_wait_overflow"), "needs max_wait"
+            if queue.closed_overflow is not None and queue.hours is None:
+                yield ("companies", i, "queues", j, "closed_overflow"), "needs hours"
     for i in range(len(s.streams)):
         yield from _stream_references(s, i)
     groups = [g.name for g in s.agents]

@@ -77,13 +77,16 @@ class Checks(Timers):
     def _landing(self, company: str, queue: str | None, now: float) -> tuple[str, str]:
         """The queue a handoff names, and where it lands: there, or its overflow while closed."""
         key = self._known_queue(queue_key(company, queue))
-        rules = self._rules(key)
-        hours = rules.hours
-        if hours is None or hours.is_open(now):
-            return key, key
-        if rules.closed_overflow is None:
-            raise err.QueueClosed(f"support queue {key!r} is closed now")
-        return key, rules.closed_overflow
+        target, seen = key, {key}
+        while True:  # follow closed overflows until a queue is open
+            rules = self._rules(target)
+            hours = rules.hours
+            if hours is None or hours.is_open(now):
+                return key, target
+            target = rules.closed_overflow  # type: ignore[assignment]
+            if target is None or target in seen:
+                raise err.QueueClosed(f"support queue {key!r} is closed now")
+            seen.add(target)
 
 
 def check_source(source: str, attachments: Sequence[object]) -> None:

@@ -29,6 +29,19 @@ class QueueConfig:
     inactivity_warn_after: float | None = None
     inactivity_close_after: float | None = None
 
+    def targets(self) -> list[str]:
+        """The queues this queue's rules may send a chat to."""
+        return [q for q in (self.max_wait_overflow, self.closed_overflow) if q is not None]
+
+    def check(self, name: str) -> None:
+        """A rule whose trigger is unset would silently never apply: say so instead."""
+        if self.max_wait_overflow is not None and self.max_wait is None:
+            raise ValueError(f"{name}: max_wait_overflow needs max_wait")
+        if self.closed_overflow is not None and self.hours is None:
+            raise ValueError(f"{name}: closed_overflow needs hours")
+        if self.inactivity_close_after is not None and self.inactivity_warn_after is None:
+            raise ValueError(f"{name}: inactivity_close_after needs inactivity_warn_after")
+
 
 @dataclass(slots=True)
 class EngineConfig:
@@ -53,3 +66,16 @@ class EngineConfig:
 
     def queue_config(self, key: str) -> QueueConfig:
         return self.queues.get(key, self.default_queue)
+
+    def check(self) -> None:
+        """Refuse rules that would silently never apply, or send chats to unknown queues."""
+        rules = {**self.queues, "(default)": self.default_queue}
+        for key, rule in rules.items():
+            rule.check(key)
+        if not self.strict_queues:
+            return
+        targets = [(k, t) for k, r in rules.items() for t in r.targets()]
+        targets.append(("agent_gone_queue", self.agent_gone_queue))
+        for where, target in targets:
+            if target is not None and target not in self.queues:
+                raise ValueError(f"{where}: {target!r} is not in queues (strict_queues)")

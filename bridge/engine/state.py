@@ -26,6 +26,7 @@ class EngineState:
     def __init__(self, clock: Callable[[], float], config: EngineConfig | None = None) -> None:
         self._clock = clock
         self.config = config or EngineConfig()
+        self.config.check()
         self.chats: dict[str, Chat] = {}
         self.agents: dict[str, Agent] = {}
         self.queues: dict[str, Queue] = {}

@@ -122,3 +122,11 @@ def test_validate_prints_the_problem_without_a_traceback(tmp_path, scenario_text
 def test_validate_accepts_a_good_file(capsys):
     assert main(["validate", str(SCENARIOS / "small-helpdesk.yaml")]) == 0
     assert "OK" in capsys.readouterr().out
+
+
+def test_an_overflow_rule_without_its_trigger_is_refused_where_it_is_written(scenario_text):
+    text = scenario_text.replace(
+        "      - name: GENERAL\n", "      - name: GENERAL\n        closed_overflow: Tier2\n", 1
+    )
+    (line,) = issues_of(text)
+    assert line.startswith("s.yaml:8: companies[0].queues[0].closed_overflow: needs hours")
