@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
-from bridge.engine import POLICIES, SOURCES
+from bridge.engine import SOURCES, policy_named
 from bridge.engine.ewt import estimators_named
 from bridge.engine.hours import DAYS
 
@@ -225,8 +225,7 @@ class Routing(Strict):
     @field_validator("policy")
     @classmethod
     def _known_policy(cls, value: str) -> str:
-        if value not in POLICIES:
-            raise ValueError(f"policy must be one of {', '.join(sorted(POLICIES))}")
+        policy_named(value)
         return value
 
     @field_validator("estimators")
