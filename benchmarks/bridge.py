@@ -125,7 +125,7 @@ def start_bridge(tmp: Path, port: int, synchronous: str) -> subprocess.Popen[byt
         "secret": SECRET,
         "synchronous": synchronous,
         "sources": [{"name": "bench", "api_key": SOURCE_KEY}],
-        "engine": {"auto_accept": True, "queues": {QUEUE: {}}},
+        "engine": {"auto_accept": True, "agent_lease": 3600, "queues": {QUEUE: {}}},
     }
     path = tmp / "bridge.yaml"
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
@@ -175,6 +175,12 @@ async def assigned_chats(base: str, count: int) -> list[tuple[str, str]]:
             async with session.put(
                 f"{base}/api/v1/agent/availability",
                 json={"available": True, "capacity": 10},
+                headers={"Authorization": f"Bearer {token}"},
+            ) as response:
+                assert response.status == 200, await response.text()
+            async with session.post(  # no console: a heartbeat's lease is the agent's presence
+                f"{base}/api/v1/agent/heartbeat",
+                json={},
                 headers={"Authorization": f"Bearer {token}"},
             ) as response:
                 assert response.status == 200, await response.text()

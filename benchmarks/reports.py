@@ -23,6 +23,20 @@ import pandas as pd
 if __package__ in (None, ""):  # run as a script: this file's folder would shadow the package
     sys.path[0] = str(Path(__file__).resolve().parents[1])
 
+from bridge.engine.events import (
+    AgentAvailabilityChanged,
+    AgentSignedIn,
+    ChatAssigned,
+    ChatCancelled,
+    ChatClosed,
+    ChatOpened,
+    ChatOverflowed,
+    ChatRequeued,
+    ChatTransferred,
+    Event,
+    TicketLinked,
+    WaitEstimated,
+)
 from reports.agents import agent_interval_facts
 from reports.facts import chat_facts
 from reports.log import load, write_parquet
@@ -40,9 +54,11 @@ class _Blocks:
         self.ids = ids
         self.parts: list[dict[str, np.ndarray]] = []
 
-    def add(self, type_: str, mask: np.ndarray, at: np.ndarray, chat: bool = True, **cols: Any):
+    def add(
+        self, event: type[Event], mask: np.ndarray, at: np.ndarray, chat: bool = True, **cols: Any
+    ) -> None:
         n = int(mask.sum())
-        part = {"at": np.asarray(at, float)[mask], "type": np.full(n, type_, object)}
+        part = {"at": np.asarray(at, float)[mask], "type": np.full(n, event.__name__, object)}
         # chat ids as category codes: factorizing millions of strings would dominate the build
         part["chat_code"] = np.flatnonzero(mask) if chat else np.full(n, -1)
         for col, value in cols.items():
@@ -82,7 +98,7 @@ def synthetic_log(chats: int, agents: int = 300, days: int = 30, seed: int = 7) 
     every = np.ones(chats, bool)
     log = _Blocks(ids)
     log.add(
-        "ChatOpened",
+        ChatOpened,
         every,
         created,
         source=np.where(fate > 0.4, "self_service", "virtual_agent"),
@@ -90,30 +106,30 @@ def synthetic_log(chats: int, agents: int = 300, days: int = 30, seed: int = 7) 
         queue=QUEUES[q],
     )
     log.add(
-        "WaitEstimated",
+        WaitEstimated,
         wait > 5,
         created,
         queue=QUEUES[q],
         position=np.ones(chats),
         payload='{"estimates":{"recent_history":40.0,"queue_state":35.0}}',
     )
-    log.add("ChatCancelled", cancel, created + wait)
-    log.add("ChatClosed", cancel, created + wait, reason="cancelled")
-    log.add("ChatClosed", no_agent, created + wait, reason="no_agent")
-    log.add("ChatAssigned", answered, assigned, agent_id=agent, waited=wait, how="auto")
-    log.add("ChatTransferred", transfer, assigned + handle / 2, agent_id=agent, to_queue=QUEUES[q])
-    log.add("ChatAssigned", transfer, assigned + handle / 2 + 60, agent_id=second, waited=60.0)
+    log.add(ChatCancelled, cancel, created + wait)
+    log.add(ChatClosed, cancel, created + wait, reason="cancelled")
+    log.add(ChatClosed, no_agent, created + wait, reason="no_agent")
+    log.add(ChatAssigned, answered, assigned, agent_id=agent, waited=wait, how="auto")
+    log.add(ChatTransferred, transfer, assigned + handle / 2, agent_id=agent, to_queue=QUEUES[q])
+    log.add(ChatAssigned, transfer, assigned + handle / 2 + 60, agent_id=second, waited=60.0)
     ticket = answered & (rng.random(chats) < 0.3)
-    log.add("TicketLinked", ticket, assigned + 30, agent_id=agent, ticket_id=ids, kind="incident")
+    log.add(TicketLinked, ticket, assigned + 30, agent_id=agent, ticket_id=ids, kind="incident")
     late = answered & (rng.random(chats) < 0.03)
-    log.add("ChatCancelled", late, closed - 1, agent_id=agent)
+    log.add(ChatCancelled, late, closed - 1, agent_id=agent)
     holder = np.where(transfer, second, agent)
-    log.add("ChatClosed", answered, closed, agent_id=holder, reason="ended")
+    log.add(ChatClosed, answered, closed, agent_id=holder, reason="ended")
     on = np.ones(agents, bool)
     signin = {"chat": False, "agent_id": staff, "queues": '["Acme/GENERAL"]'}
-    log.add("AgentSignedIn", on, np.zeros(agents), **signin)
+    log.add(AgentSignedIn, on, np.zeros(agents), **signin)
     ready = {"chat": False, "agent_id": staff, "available": 1.0, "capacity": 2.0}
-    log.add("AgentAvailabilityChanged", on, np.zeros(agents), **ready)
+    log.add(AgentAvailabilityChanged, on, np.zeros(agents), **ready)
     return log.frame()
 
 
@@ -121,7 +137,7 @@ def _fold(columns: list[list[Any]]) -> dict[str, dict[str, Any]]:
     """Chat facts event by event: the idiomatic Python way, the peer of ``chat_facts``."""
     chats: dict[str, dict[str, Any]] = {}
     for type_, chat, agent, queue, to_queue, reason, at in zip(*columns, strict=True):
-        if type_ == "ChatOpened":
+        if type_ == ChatOpened.__name__:
             chats[chat] = {"created": at, "queue": queue, "final": queue, "first": None,
                            "closed": None, "reason": None, "cancelled_waiting": False,
                            "cancelled_assigned": False, "transfers": 0, "overflows": 0,
@@ -130,23 +146,23 @@ def _fold(columns: list[list[Any]]) -> dict[str, dict[str, Any]]:
         state = chats.get(chat)
         if state is None:
             continue
-        if type_ == "ChatAssigned":
+        if type_ == ChatAssigned.__name__:
             state["first"] = at if state["first"] is None else state["first"]
             state["agents"].add(agent)
-        elif type_ == "ChatClosed":
+        elif type_ == ChatClosed.__name__:
             state["closed"], state["reason"] = at, reason
-        elif type_ == "ChatCancelled":
+        elif type_ == ChatCancelled.__name__:
             state["cancelled_assigned" if agent else "cancelled_waiting"] = True
-        elif type_ == "ChatTransferred":
+        elif type_ == ChatTransferred.__name__:
             state["transfers"] += 1
             state["final"] = to_queue or state["final"]
-        elif type_ == "ChatOverflowed":
+        elif type_ == ChatOverflowed.__name__:
             state["overflows"] += 1
             state["final"] = to_queue
-        elif type_ == "ChatRequeued":
+        elif type_ == ChatRequeued.__name__:
             state["requeues"] += 1
             state["final"] = queue
-        elif type_ == "TicketLinked":
+        elif type_ == TicketLinked.__name__:
             state["tickets"] += 1
     return chats
 

@@ -10,30 +10,63 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterable
+from functools import partial
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from aiohttp import WSCloseCode, web
 
-from bridge.http import agents, botframework, dashboard, handoffs, ops, streams, users, workspace
+from bridge.http import (
+    agents,
+    botframework,
+    dashboard,
+    dialogflow,
+    handoffs,
+    oidc,
+    ops,
+    streams,
+    users,
+    workspace,
+)
 from bridge.http.errors import problems
 from bridge.http.keys import bridge_key, settings_key, sockets_key
+from bridge.http.limits import RateLimits, attachment_body_limit, body_limits, rate_limits_key
+from bridge.http.observe import observe_middleware
+from bridge.http.standby import leader_lock_key
 from bridge.runtime import Bridge
 from bridge.settings import Settings, resolve_secret
+from bridge.store import open_store
 from bridge.web.pages import add_page_routes
+
+if TYPE_CHECKING:
+    from bridge.runtime.tracing import Tracer
 
 ROUTE_MODULES: tuple[ModuleType, ...] = (ops, handoffs, users, streams, agents)
 
 Plugin = Callable[[web.Application], None]
 
 
-async def bridge_ctx(app: web.Application) -> AsyncIterator[None]:
+async def bridge_ctx(app: web.Application, tracer: Tracer | None = None) -> AsyncIterator[None]:
     """Open the store, replay the log, start the writer and timers; close them in order."""
     settings = app[settings_key]
-    bridge = Bridge(settings, resolve_secret(settings))
+    lock = app.get(leader_lock_key)  # a standby that took over: open the store with its lock
+    store = open_store(settings, lock=lock) if lock is not None else None
+    bridge = Bridge(settings, resolve_secret(settings), store=store, tracer=tracer)
     app[bridge_key] = bridge
     await bridge.start()
     yield
     await bridge.close()
+    if tracer is not None:
+        tracer.shutdown()  # flush the spans of the last requests
+
+
+def tracer_of(settings: Settings) -> Tracer | None:
+    """Tracing is decided here, once: off, OpenTelemetry is never imported."""
+    if not settings.tracing.enabled:
+        return None
+    from bridge.runtime.tracing import Tracer
+
+    return Tracer(settings.tracing)
 
 
 async def close_sockets(app: web.Application) -> None:
@@ -44,23 +77,29 @@ async def close_sockets(app: web.Application) -> None:
         await ws.close(code=WSCloseCode.GOING_AWAY, message=b"bridge shutting down")
 
 
-def client_max_size(settings: Settings) -> int:
-    """Room for the largest allowed attachments, base64-encoded, plus the rest of a body."""
-    limits = settings.attachments
-    return max(limits.max_count, 1) * (limits.max_bytes * 4 // 3 + 1024) + 256 * 1024
-
-
-def make_app(settings: Settings, plugins: Iterable[Plugin] = ()) -> web.Application:
-    app = web.Application(middlewares=[problems], client_max_size=client_max_size(settings))
+def make_app(
+    settings: Settings, plugins: Iterable[Plugin] = (), tracer: Tracer | None = None
+) -> web.Application:
+    """Each route's body limit is set by ``body_limits`` (small for JSON, attachment-sized for
+    ``@large_body`` routes); the app-wide one is only the ceiling. ``tracer`` replaces the
+    one the settings ask for (tests pass one with an in-memory exporter)."""
+    tracer = tracer or tracer_of(settings)
+    app = web.Application(
+        middlewares=[observe_middleware(tracer), problems, body_limits],
+        client_max_size=attachment_body_limit(settings),
+    )
     app[settings_key] = settings
+    app[rate_limits_key] = RateLimits.of(settings.limits)
     app[sockets_key] = weakref.WeakSet()
-    app.cleanup_ctx.append(bridge_ctx)
+    app.cleanup_ctx.append(partial(bridge_ctx, tracer=tracer))
     app.on_shutdown.append(close_sockets)
     for module in ROUTE_MODULES:
         app.add_routes(module.routes)
     workspace.setup(app)
     dashboard.setup(app)
     botframework.setup(app)
+    dialogflow.setup(app)
+    oidc.setup(app)
     add_page_routes(app)
     for plugin in plugins:
         plugin(app)

@@ -1,7 +1,11 @@
-"""``livechat-bridge``: serve, demo, token, replay.
+"""``livechat-bridge``: serve, demo, token, replay, backup, restore.
 
 Logging is configured here and only here (JSON lines on stderr, structlog and the stdlib
 alike), because it is process-wide: the app factory never touches it, so tests stay quiet.
+
+Imports of the app, aiohttp and the settings happen inside the commands, so ``--help`` and a
+mistyped command answer at once; a bad config file is one ``file:line: field: reason`` line per
+mistake and exit status 2, never a traceback.
 """
 
 from __future__ import annotations
@@ -14,24 +18,36 @@ import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import structlog
-from aiohttp import web
+from bridge.engine.errors import LivechatError
+from bridge.store.errors import StoreFailed, StoreRefused
 
-from bridge.app import make_app
-from bridge.engine import Engine
-from bridge.engine.events import SCHEMA_VERSION, from_row
-from bridge.runtime import TokenSigner
-from bridge.settings import Settings, demo_settings, resolve_secret
-from bridge.store import EventStore
+if TYPE_CHECKING:
+    from aiohttp import web
 
-log = structlog.get_logger("bridge.cli")
+    from bridge.settings import Settings
+
+EXIT_BAD_CONFIG = 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return int(args.run(args) or 0)
+    try:
+        return int(args.run(args) or 0)
+    except LivechatError as exc:  # a config mistake: where and why, no traceback
+        text = str(exc)
+        print(f"error ({exc.code}):{chr(10) if chr(10) in text else ' '}{text}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    except (StoreRefused, StoreFailed) as exc:  # not a livechat store, in use, damaged, full
+        print(f"error ({exc.code}): {exc}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+
+
+def _log() -> Any:
+    import structlog
+
+    return structlog.get_logger("bridge.cli")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,9 +73,20 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--ttl", type=float, help="seconds (default: the token_ttl setting)")
     token.set_defaults(run=_token)
     replay = commands.add_parser("replay", help="check a log and print what it holds")
-    replay.add_argument("--db", type=Path, required=True)
+    replay.add_argument("--db", type=Path, help="an SQLite log")
+    replay.add_argument("--database-url", help="a PostgreSQL store (else the settings' store)")
     replay.add_argument("--config", type=Path, help="engine options to replay with")
     replay.set_defaults(run=_replay)
+    backup = commands.add_parser("backup", help="copy the store, safe while the bridge runs")
+    restore = commands.add_parser("restore", help="restore a backup into a new, empty store")
+    for command in (backup, restore):
+        command.add_argument("--config", type=Path, help="settings naming the store")
+        command.add_argument("--db", type=Path, help="the SQLite log (when no database_url)")
+        command.add_argument("--database-url", help="a PostgreSQL store (postgresql://...)")
+    backup.add_argument("--out", type=Path, required=True, help="the backup file to write")
+    backup.set_defaults(run=_backup)
+    restore.add_argument("--from", dest="source", type=Path, required=True, help="a backup")
+    restore.set_defaults(run=_restore)
     return parser
 
 
@@ -77,16 +104,23 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         "host": getattr(args, "host", None),
         "port": getattr(args, "port", None),
         "db_path": getattr(args, "db", None),
+        "database_url": getattr(args, "database_url", None),
     }
     return {k: v for k, v in given.items() if v is not None}
 
 
+def _settings(args: argparse.Namespace, demo: bool = False) -> Settings:
+    from bridge.settings import demo_settings, load_settings
+
+    return load_settings(demo_settings if demo else None, **_overrides(args))
+
+
 def _serve(args: argparse.Namespace) -> int:
-    return run(Settings(**_overrides(args)))
+    return run(_settings(args))
 
 
 def _demo(args: argparse.Namespace) -> int:
-    settings = demo_settings(**_overrides(args))
+    settings = _settings(args, demo=True)
     configure_logging()
     seed_directory(settings)
     return run(settings)
@@ -94,10 +128,19 @@ def _demo(args: argparse.Namespace) -> int:
 
 def run(settings: Settings) -> int:
     """Serve until SIGINT/SIGTERM, then shut down gracefully."""
+    from aiohttp import web
+
+    from bridge.app import make_app
+
     configure_logging()
-    log.info("serving", host=settings.host, port=settings.port, db=str(settings.db_path))
+    plugins = [gc_policy]
+    if settings.database_url is not None:  # PostgreSQL: a standby until this one leads
+        from bridge.http.standby import lead
+
+        plugins.append(lead(settings))
+    _log().info("serving", host=settings.host, port=settings.port, db=_store_name(settings))
     web.run_app(
-        make_app(settings, plugins=[gc_policy]),
+        make_app(settings, plugins=plugins),
         host=settings.host,
         port=settings.port,
         print=None,
@@ -105,6 +148,15 @@ def run(settings: Settings) -> int:
         shutdown_timeout=settings.shutdown_timeout,
     )
     return 0
+
+
+def _store_name(settings: Settings) -> str:
+    """The store for logs: the SQLite path, or the database URL without its password."""
+    if settings.database_url is None:
+        return str(settings.db_path)
+    from bridge.store.postgres import redacted
+
+    return redacted(settings.database_url)
 
 
 # Young-generation threshold: each request allocates a few hundred objects, and the default
@@ -133,11 +185,14 @@ def seed_directory(settings: Settings) -> None:
     except ImportError:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    log.info("directory_seeded", path=str(path), rows=main_seed(str(path), 42, 200))
+    _log().info("directory_seeded", path=str(path), rows=main_seed(str(path), 42, 200))
 
 
 def _token(args: argparse.Namespace) -> int:
-    settings = Settings(**_overrides(args))
+    from bridge.runtime import TokenSigner
+    from bridge.settings import resolve_secret
+
+    settings = _settings(args)
     signer = TokenSigner(resolve_secret(settings), settings.token_ttl)
     print(
         signer.agent_token(
@@ -158,49 +213,64 @@ def _split(text: str) -> list[str]:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    """Replay the whole log into a fresh engine; exit 1 if any row is out of order or bad."""
-    if not args.db.exists():
-        print(json.dumps({"ok": False, "problems": [f"no such file: {args.db}"]}))
+    """Replay the whole log into a fresh engine; exit 1 listing every row it cannot replay.
+
+    The store is opened read-only and without the one-bridge lock: a running bridge's log
+    can be checked too, and a file that is not a livechat store is reported, not created."""
+    from bridge.engine import Engine
+    from bridge.runtime.recovery import replay_log
+    from bridge.store import EventStore, StoreRefused, open_store
+
+    settings = _settings(args)
+    try:
+        if args.db is not None and args.database_url is None:
+            store = EventStore(args.db, read_only=True)  # a file named: not the settings' store
+        else:
+            store = open_store(settings, read_only=True)
+    except (StoreRefused, StoreFailed) as exc:
+        print(json.dumps({"ok": False, "problems": [str(exc)]}))
         return 1
-    settings = Settings(**_overrides(args))
-    store = EventStore(args.db)
-    engine = Engine(lambda: 0.0, settings.engine.to_engine())
-    types: Counter[str] = Counter()
-    problems: list[str] = []
-    last = 0
-    for row in store.read_all():
-        if row["seq"] <= last:
-            problems.append(f"seq {row['seq']} after {last}")
-        if row["version"] > SCHEMA_VERSION:
-            problems.append(f"seq {row['seq']}: version {row['version']} is newer than mine")
-        try:
-            engine.replay((from_row(row),))
-        except Exception as exc:  # report every bad row, not just the first
-            problems.append(f"seq {row['seq']} ({row['type']}): {exc!r}")
-        last = row["seq"]
-        types[row["type"]] += 1
-    states = Counter(chat.state for chat in engine.chats.values())
-    print(
-        json.dumps(
-            {
-                "ok": not problems,
-                "rows": sum(types.values()),
-                "last_seq": last,
-                "tables": store.counts(),
-                "chats": dict(states),
-                "agents": len(engine.agents),
-                "types": dict(sorted(types.items())),
-                "problems": problems[:50],
-            },
-            indent=2,
-        )
-    )
-    store.close()
-    return 0 if not problems else 1
+    try:
+        engine = Engine(lambda: 0.0, settings.engine.to_engine())
+        replayed = replay_log(store, engine)
+        report = {
+            "ok": not replayed.problems,
+            "rows": replayed.rows,
+            "last_seq": replayed.last_seq,
+            "tables": store.counts(),
+            "chats": dict(Counter(chat.state for chat in engine.chats.values())),
+            "agents": len(engine.agents),
+            "types": dict(sorted(replayed.types.items())),
+            "problems": replayed.problems,
+        }
+    finally:
+        store.close()
+    print(json.dumps(report, indent=2))
+    return 0 if not replayed.problems else 1
+
+
+def _backup(args: argparse.Namespace) -> int:
+    """SQLite: the online backup API; PostgreSQL: pg_dump (see bridge.store.backup)."""
+    from bridge.store.backup import run_backup
+
+    print(json.dumps(run_backup(_settings(args), args.out), indent=2))
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from bridge.store.backup import run_restore
+
+    print(json.dumps(run_restore(_settings(args), args.source), indent=2))
+    return 0
 
 
 def configure_logging(level: int = logging.INFO) -> None:
+    import structlog
+
+    from bridge.logcontext import add_request_context
+
     shared: list[Any] = [
+        add_request_context,  # request_id (and trace_id/span_id) of the request being served
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),

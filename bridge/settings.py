@@ -8,17 +8,23 @@ at import time: every caller builds its own ``Settings``.
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
-import tomllib
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -26,9 +32,21 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from bridge.config_files import (
+    ConfigFileError,
+    Duration,
+    Positive,
+    read_mapping,
+    validation_issues,
+)
 from bridge.engine import BusinessHours, EngineConfig, QueueConfig, policy_named
+from bridge.engine.config import AGENT_GONE_GRACE, AGENT_LEASE
 from bridge.engine.core import SOURCES
 from bridge.engine.ewt import estimators_named
+from bridge.filetypes import KNOWN_TYPES
+from bridge.oidc_settings import OidcSettings
+from bridge.platform_settings import BotFrameworkSettings, DialogflowSettings
+from bridge.webhooks import TargetPolicy, signing_key
 from bridge.workspace.tickets import TicketStatusSettings
 
 SourceKind = Literal["self_service", "virtual_agent"]
@@ -47,9 +65,26 @@ class SourceSettings(Strict):
     callback_secret: SecretStr | None = None
     # A key that ships in a browser page: self-service chats only, no callbacks.
     publishable: bool = False
+    # Where callbacks (callback_url, Bot Framework serviceUrl) may go: hosts, "*.example.com",
+    # "*", or URL prefixes "https://hooks.example.com/livechat/". Empty: nowhere.
+    callback_allow: list[str] = Field(default_factory=list)
+    # Loopback, private and link-local targets (after DNS too) only when this is set.
+    allow_private_callbacks: bool = False
 
     def allows(self, kind: str) -> bool:
         return kind in self.kinds and (kind == "self_service" or not self.publishable)
+
+    @model_validator(mode="after")
+    def _valid_callbacks(self) -> Self:
+        """A bad allow-list entry or ``whsec_`` secret is a config error now, not at delivery."""
+        self.targets()
+        if self.callback_secret is not None:
+            signing_key(self.callback_secret.get_secret_value())
+        return self
+
+    def targets(self) -> TargetPolicy:
+        """The one callback-target rule for this source (``bridge.webhooks``)."""
+        return TargetPolicy.parse(self.callback_allow, self.allow_private_callbacks)
 
 
 class AgentProfile(Strict):
@@ -90,12 +125,12 @@ class HoursSettings(Strict):
 
 
 class QueueSettings(Strict):
-    max_wait: float | None = Field(default=None, gt=0)
+    max_wait: Positive | None = None
     max_wait_overflow: str | None = None
     hours: HoursSettings | None = None
     closed_overflow: str | None = None
-    inactivity_warn_after: float | None = Field(default=None, gt=0)
-    inactivity_close_after: float | None = Field(default=None, gt=0)
+    inactivity_warn_after: Positive | None = None
+    inactivity_close_after: Positive | None = None
 
     @model_validator(mode="after")
     def _no_dead_rules(self) -> Self:
@@ -118,7 +153,10 @@ class EngineSettings(Strict):
     policy: str = "longest_idle"
     default_capacity: int = Field(default=1, ge=1)
     max_capacity: int = Field(default=10, ge=1)
-    agent_gone_grace: float | None = Field(default=None, ge=0)
+    # Seconds a disconnected agent keeps their chats (null: forever, which strands chats).
+    agent_gone_grace: Duration | None = AGENT_GONE_GRACE
+    # Seconds one POST /api/v1/agent/heartbeat keeps an agent without an open stream there.
+    agent_lease: Positive = AGENT_LEASE
     agent_gone_queue: str | None = None
     # Keys are "Company/QUEUE".
     queues: dict[str, QueueSettings] = Field(default_factory=dict)
@@ -153,6 +191,7 @@ class EngineSettings(Strict):
             default_capacity=self.default_capacity,
             manual_capacity=self.max_capacity,
             agent_gone_grace=self.agent_gone_grace,
+            agent_lease=self.agent_lease,
             agent_gone_queue=self.agent_gone_queue,
             queues={key: q.to_engine() for key, q in self.queues.items()},
             strict_queues=self.strict_queues,
@@ -173,21 +212,64 @@ class AttachmentSettings(Strict):
         ]
     )
 
+    @field_validator("allowed_types")
+    @classmethod
+    def _recognisable(cls, value: list[str]) -> list[str]:
+        """Only types whose bytes the bridge can check: the sender's word is not enough."""
+        unknown = sorted({t.lower() for t in value} - KNOWN_TYPES)
+        if unknown:
+            known = sorted(KNOWN_TYPES)
+            raise ValueError(f"{unknown} cannot be recognised from their bytes; known: {known}")
+        return [t.lower() for t in value]
+
+
+class RateSettings(Strict):
+    """A token bucket: up to ``burst`` requests at once, then ``rate`` per second."""
+
+    rate: float = Field(gt=0)
+    burst: int = Field(ge=1)
+
+
+class LimitSettings(Strict):
+    """Input limits: the JSON body size, and rate limits for the login and publishable keys."""
+
+    # Every JSON body but those carrying attachments (their size follows ``attachments``).
+    json_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # An office behind one NAT shares an address: room for a shift signing in at once.
+    login_per_address: RateSettings = Field(default_factory=lambda: RateSettings(rate=1, burst=30))
+    handoff_per_key: RateSettings = Field(default_factory=lambda: RateSettings(rate=5, burst=100))
+    handoff_per_address: RateSettings = Field(
+        default_factory=lambda: RateSettings(rate=0.5, burst=20)
+    )
+    # Behind a reverse proxy: the header it sets to the client's address (last entry counts).
+    client_address_header: str | None = None
+
 
 class CallbackSettings(Strict):
     attempts: int = Field(default=6, ge=1)
-    first_delay: float = Field(default=0.5, gt=0)
-    max_delay: float = Field(default=30.0, gt=0)
-    timeout: float = Field(default=10.0, gt=0)
+    first_delay: Positive = 0.5
+    max_delay: Positive = 30.0
+    timeout: Positive = 10.0
     concurrency: int = Field(default=16, ge=1)
+
+
+class TracingSettings(Strict):
+    """OpenTelemetry tracing (the ``livechat[otel]`` extra); off by default, and while off
+    nothing of OpenTelemetry is imported."""
+
+    enabled: bool = False
+    exporter: Literal["otlp", "console"] = "otlp"
+    # OTLP over HTTP; unset: the exporter's own default (OTEL_EXPORTER_OTLP_* or localhost:4318).
+    endpoint: str | None = None
+    service_name: str = "livechat-bridge"
 
 
 class DashboardSettings(Strict):
     """The supervisor dashboard: service-level target, the day's time zone, push rate."""
 
-    service_level_target: float = Field(default=60.0, gt=0)
+    service_level_target: Positive = 60.0
     timezone: str = "UTC"
-    push_interval: float = Field(default=1.0, gt=0)
+    push_interval: Positive = 1.0
 
     @field_validator("timezone")
     @classmethod
@@ -206,6 +288,11 @@ class Settings(BaseSettings):
 
     config_file: Path | None = None
     db_path: Path = Path("var/livechat.db")
+    # A PostgreSQL event store instead of the SQLite file (postgresql://user:pw@host/db);
+    # several bridges may share it: one leads, the others stand by (see bridge.runtime.leadership).
+    database_url: str | None = Field(default=None, pattern=r"^postgres(ql)?://")
+    # How often a standby tries to take the leadership over (seconds).
+    standby_poll_interval: float = Field(default=0.5, gt=0)
     # The workspace directory (customers, tickets, articles); default: beside the event log.
     directory_db: Path | None = None
     ticket_statuses: TicketStatusSettings = Field(default_factory=TicketStatusSettings)
@@ -214,19 +301,29 @@ class Settings(BaseSettings):
     # HS256 key for agent and user tokens; generated and kept beside the DB when unset.
     secret: SecretStr | None = None
     synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
-    token_ttl: float = Field(default=12 * 3600, gt=0)
+    # How long a commit waits for another process's write lock before answering storage_locked.
+    busy_timeout: float = Field(default=5.0, ge=0)
+    # While commits fail, how often the writer probes the store to turn health green again.
+    store_probe_interval: float = Field(default=1.0, gt=0)
+    token_ttl: Positive = 12 * 3600
     sources: list[SourceSettings] = Field(default_factory=list)
     demo_users: list[DemoUser] = Field(default_factory=list)
     engine: EngineSettings = Field(default_factory=EngineSettings)
     attachments: AttachmentSettings = Field(default_factory=AttachmentSettings)
     callbacks: CallbackSettings = Field(default_factory=CallbackSettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
     dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
+    botframework: BotFrameworkSettings = Field(default_factory=BotFrameworkSettings)
+    dialogflow: DialogflowSettings = Field(default_factory=DialogflowSettings)
+    # Single sign-on for agents (OpenID Connect); none: demo logins and CLI tokens only.
+    oidc: OidcSettings | None = None
+    tracing: TracingSettings = Field(default_factory=TracingSettings)
     # Ephemeral position/EWT pushes to a waiting user: at most one per this many seconds.
-    queue_update_interval: float = Field(default=3.0, gt=0)
+    queue_update_interval: Positive = 3.0
     # Most rows an agent stream replays on resume; older gaps are not replayed.
     agent_backlog_limit: int = Field(default=10_000, ge=0)
     access_log: bool = False
-    shutdown_timeout: float = Field(default=5.0, gt=0)
+    shutdown_timeout: Positive = 5.0
 
     @classmethod
     def settings_customise_sources(
@@ -247,6 +344,15 @@ class Settings(BaseSettings):
             sources.append(InitSettingsSource(settings_cls, read_config_file(Path(path))))
         return tuple(sources)
 
+    @model_validator(mode="after")
+    def _adapters_act_for_known_sources(self) -> Self:
+        """``botframework.source``/``dialogflow.source`` naming no source: a config error now."""
+        names = {source.name for source in self.sources}
+        for section in (self.botframework, self.dialogflow):
+            if section.source is not None and section.source not in names:
+                raise ValueError(f"adapter source {section.source!r} is not a configured source")
+        return self
+
     @property
     def directory_path(self) -> Path:
         return self.directory_db or self.db_path.with_name("directory.db")
@@ -257,18 +363,20 @@ class Settings(BaseSettings):
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
-    """A YAML, TOML or JSON mapping, chosen by the file's suffix."""
-    text = path.read_text(encoding="utf-8")
-    suffix = path.suffix.lower()
-    if suffix == ".toml":
-        data: Any = tomllib.loads(text)
-    elif suffix == ".json":
-        data = json.loads(text)
-    else:
-        data = yaml.safe_load(text) or {}
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: the config file must hold a mapping")
-    return data
+    """A YAML, TOML or JSON mapping, chosen by the file's suffix (:mod:`bridge.config_files`)."""
+    return read_mapping(path)[0]
+
+
+def load_settings(factory: Callable[..., Settings] | None = None, **overrides: Any) -> Settings:
+    """``factory(**overrides)`` (default :class:`Settings`), or a :class:`ConfigFileError`
+    naming ``file:line: field: reason`` for every mistake, the way the CLI reports them."""
+    try:
+        return (factory or Settings)(**overrides)
+    except ValidationError as exc:
+        path = overrides.get("config_file") or os.environ.get("LIVECHAT_CONFIG_FILE")
+        root = read_mapping(Path(path))[1] if path else None
+        source = str(path) if path else "settings (LIVECHAT_* environment, flags)"
+        raise ConfigFileError(source, validation_issues(exc, root)) from None
 
 
 def resolve_secret(settings: Settings) -> str:
@@ -318,11 +426,17 @@ def demo_config() -> dict[str, Any]:
             "strict_queues": True,
             "agent_gone_grace": 120,
         },
+        # Development only: the demo bot authenticates with its X-API-Key, not a Bot
+        # Connector token, and gets answers without one. Real deployments leave auth on.
+        "botframework": {"auth": False},
         "sources": [
             {
                 "name": "demo-bot",
                 "api_key": "demo-source-key",
                 "callback_secret": "demo-callback-secret",
+                # The demo's bot runs on this machine; a real source lists its own hosts.
+                "callback_allow": ["localhost", "127.0.0.1"],
+                "allow_private_callbacks": True,
             },
             {
                 "name": "web",

@@ -1,7 +1,8 @@
 """Report charts as self-contained ``<img>`` tags (PNG, base64): no file or URL to lose.
 
 matplotlib is imported here only, and only when a chart is drawn. ``Figure`` is used directly
-(no pyplot), so no global figure state leaks between reports.
+(no pyplot), so no global figure state leaks between reports. Every legend sits outside the
+axes, above them (``_legend``), so it never covers data; time axes read as clock times.
 """
 
 from __future__ import annotations
@@ -30,6 +31,22 @@ def _figure(width: float = 9.0, height: float = 3.2) -> tuple[Any, Any]:
     return fig, fig.add_subplot()
 
 
+def _legend(fig: Any, ncols: int = 4) -> None:
+    """The figure's legend above the axes (constrained layout makes room): never on the data."""
+    fig.legend(loc="outside upper center", ncols=ncols, frameon=False)
+
+
+def _time_ticks(ax: Any, x: np.ndarray) -> None:
+    """Clock times on a datetime axis: 'HH:MM' within a day, 'Mon 08:00' over several days."""
+    if not np.issubdtype(np.asarray(x).dtype, np.datetime64) or len(x) == 0:
+        return
+    from matplotlib.dates import AutoDateLocator, DateFormatter
+
+    span = (np.max(x) - np.min(x)) / np.timedelta64(1, "h")
+    ax.xaxis.set_major_locator(AutoDateLocator(maxticks=12))
+    ax.xaxis.set_major_formatter(DateFormatter("%H:%M" if span <= 24 else "%a %H:%M"))
+
+
 def _img(fig: Any, alt: str) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
@@ -55,7 +72,8 @@ def arrivals(per_interval: pd.DataFrame, queue: pd.DataFrame, interval: float, t
     qx, _, _ = time_axis(queue["interval"], tz)
     twin.step(qx, queue["mean_waiting"], where="post", color="#1565c0", label="mean waiting")
     twin.set_ylabel("chats waiting (mean)")
-    fig.legend(loc="outside upper right", ncols=2)
+    _time_ticks(ax, x)
+    _legend(fig, 2)
     return _img(fig, "arrivals and queue length")
 
 
@@ -68,7 +86,7 @@ def wait_histogram(waits: pd.Series, target: float) -> str:
     ax.axvline(target, color="#c62828", linestyle="--", label=f"target {target:g} s")
     ax.set_xlabel("wait until first assignment, s (answered chats; last bin = 99th pct and up)")
     ax.set_ylabel("chats")
-    ax.legend()
+    _legend(fig, 1)
     return _img(fig, "wait-time distribution")
 
 
@@ -86,7 +104,8 @@ def service_level(per_interval: pd.DataFrame, goal: float, target: float, tz: st
     ax.set_ylim(0, 105)
     ax.set_xlabel(label)
     ax.set_ylabel("service level, %")
-    ax.legend(loc="lower left")
+    _time_ticks(ax, x)
+    _legend(fig, 2)
     return _img(fig, "service level per interval")
 
 
@@ -107,7 +126,7 @@ def occupancy(table: pd.DataFrame, name: str) -> str:
     )
     ax.set_yticks(y, rows[name].astype(str))
     ax.set_xlabel("% of available time")
-    ax.legend(loc="lower right")
+    _legend(fig, 2)
     return _img(fig, f"occupancy per {name}")
 
 
@@ -130,5 +149,6 @@ def outcomes(per_interval: pd.DataFrame, interval: float, tz: str) -> str:
         bottom += values
     ax.set_xlabel(label)
     ax.set_ylabel("chats by arrival interval")
-    ax.legend(loc="upper right", ncols=5)
+    _time_ticks(ax, x)
+    _legend(fig, 5)
     return _img(fig, "outcomes per interval")

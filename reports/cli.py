@@ -1,9 +1,10 @@
 """``livechat-report``: build a report from an event log, or compare two runs.
 
-    livechat-report build LOG --out DIR [--target 30] [--interval 900] [--goal 0.8]
+    livechat-report build LOG --out DIR [--target 30s] [--interval 15m] [--goal 0.8]
     livechat-report compare A B --out DIR [--threshold 0.1]
 
-LOG is a simulator Parquet file or a bridge SQLite store; A and B may also be report folders.
+LOG is a simulator Parquet file, a bridge SQLite store or the ``postgresql://`` URL of a bridge's
+PostgreSQL database (read-only); A and B may also be report folders.
 Bad input (missing or unreadable file, bad option) ends with a one-line message and status 2.
 """
 
@@ -12,18 +13,15 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import ReportError
+from bridge.durations import duration_arg, positive_duration_arg
+from bridge.store.factory import is_postgres
+
+from .errors import LogUnreadable, ReportError
 
 EXIT_BAD_INPUT = 2
-
-
-def _positive(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive, not {text}")
-    return value
 
 
 def _zone(text: str) -> str:
@@ -36,9 +34,17 @@ def _zone(text: str) -> str:
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="folder to write into (created if missing)")
-    parser.add_argument("--target", type=float, default=30.0, help="service-level target, s")
-    parser.add_argument("--interval", type=_positive, default=900.0, help="interval length, s")
-    parser.add_argument("--tz", type=_zone, default="UTC", help="time zone for epoch times")
+    parser.add_argument(
+        "--target",
+        type=duration_arg,
+        help="service-level target, s (default: the simulated log's scenario, else 30)",
+    )
+    parser.add_argument(
+        "--interval",
+        type=positive_duration_arg,
+        help="interval length, s (default: the simulated log's scenario, else 900)",
+    )
+    parser.add_argument("--tz", type=_zone, help="time zone (default: the scenario's, else UTC)")
     parser.add_argument(
         "--capacity",
         type=int,
@@ -51,9 +57,17 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="livechat-report", description=__doc__.splitlines()[0])
     sub = top.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build", help="HTML report plus CSV/Parquet KPI tables")
-    build.add_argument("log", help="Parquet event log or bridge SQLite store")
+    build.add_argument(
+        "log",
+        help="Parquet event log, a `livechat-sim run --out` folder, a bridge SQLite store, or"
+        " a bridge's postgresql:// database URL",
+    )
     _common(build)
-    build.add_argument("--goal", type=float, default=0.8, help="service-level goal line, 0..1")
+    build.add_argument(
+        "--goal",
+        type=float,
+        help="service-level goal line, 0..1 (default: the scenario's, else 0.8)",
+    )
     cmp = sub.add_parser("compare", help="two runs side by side (HTML + CSV)")
     cmp.add_argument("a", help="log or report folder of run A")
     cmp.add_argument("b", help="log or report folder of run B")
@@ -67,13 +81,30 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def run_folder_log(path: Path) -> Path:
+    """A ``livechat-sim run --out`` folder stands for its one log; with several replications
+    the planner is told which files there are instead of being shown one of them silently."""
+    if not path.is_dir():
+        return path
+    if (path / "events.parquet").is_file():
+        return path / "events.parquet"
+    reps = sorted(path.glob("rep-*/events.parquet"))
+    if reps:
+        raise LogUnreadable(
+            f"{path} holds {len(reps)} replications: build one ({reps[0]}), "
+            f"or compare two (livechat-report compare {reps[0]} {reps[-1]} --out DIR)"
+        )
+    raise LogUnreadable(f"{path}: a folder with no events.parquet")
+
+
 def _run(args: argparse.Namespace) -> str:
     common = {"target": args.target, "interval": args.interval, "tz": args.tz,
               "default_capacity": args.capacity}  # fmt: skip
     if args.command == "build":
         from .report import build_report
 
-        return str(build_report(args.log, args.out, goal=args.goal, **common))
+        log = args.log if is_postgres(args.log) else run_folder_log(Path(args.log))
+        return str(build_report(log, args.out, goal=args.goal, **common))
     from .comparison import compare
 
     return str(compare(args.a, args.b, args.out, threshold=args.threshold, **common))

@@ -17,7 +17,8 @@ class LogNotFound(ReportError):
 
 
 class LogUnreadable(ReportError):
-    """The file is neither a Parquet event log nor a bridge SQLite store, or it is damaged."""
+    """Not a Parquet event log nor a bridge store (SQLite file, PostgreSQL database), or
+    damaged, or its database server cannot be reached."""
 
     code = "log_unreadable"
 

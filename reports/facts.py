@@ -23,6 +23,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bridge.engine.events import (
+    ChatAssigned,
+    ChatCancelled,
+    ChatClosed,
+    ChatOpened,
+    ChatOverflowed,
+    ChatRequeued,
+    ChatTransferred,
+    TicketLinked,
+)
+
 from .schema import FACTS_SCHEMA, LOG_SCHEMA, validate
 
 # (chat codes, log row positions) of one row per chat.
@@ -77,8 +88,9 @@ def _final_queue(by: ByChat, rows: np.ndarray) -> pd.Categorical:
     log = by.log
     cats = log["queue"].cat.categories.union(log["to_queue"].cat.categories)
     queue, to_queue = _codes_in(log["queue"], cats), _codes_in(log["to_queue"], cats)
-    via_to = by.mask("ChatOverflowed") | (by.mask("ChatTransferred") & (to_queue >= 0))
-    entries = by.mask("ChatOpened") | by.mask("ChatRequeued") | via_to
+    moved = by.mask(ChatTransferred.__name__) & (to_queue >= 0)
+    via_to = by.mask(ChatOverflowed.__name__) | moved
+    entries = by.mask(ChatOpened.__name__) | by.mask(ChatRequeued.__name__) | via_to
     latest = by.spread(by.first(entries, last=True), np.where(via_to, to_queue, queue), -1)
     return _category(latest[rows], cats)
 
@@ -114,9 +126,10 @@ def chat_facts(log: pd.DataFrame, interval: float = 900.0) -> pd.DataFrame:
     validate(log, LOG_SCHEMA, "event log")
     by = ByChat(log)
     end = float(log["at"].max()) if len(log) else np.nan
-    assigned = by.mask("ChatAssigned")
-    rows, opened_at = by.first(by.mask("ChatOpened"))
-    first_assigned, last_closed = by.first(assigned), by.first(by.mask("ChatClosed"), last=True)
+    assigned = by.mask(ChatAssigned.__name__)
+    rows, opened_at = by.first(by.mask(ChatOpened.__name__))
+    first_assigned = by.first(assigned)
+    last_closed = by.first(by.mask(ChatClosed.__name__), last=True)
     created = by.at[opened_at]
     first = by.spread(first_assigned, by.at, np.nan)[rows]
     closed_at = by.spread(last_closed, by.at, np.nan)[rows]
@@ -132,16 +145,16 @@ def chat_facts(log: pd.DataFrame, interval: float = 900.0) -> pd.DataFrame:
         "wait": np.where(answered, first, left) - created,
         "wait_censored": ~answered & open_end,
         "answered": answered,
-        "cancelled_waiting": by.count(by.mask("ChatCancelled", agent=False))[rows] > 0,
-        "cancelled_assigned": by.count(by.mask("ChatCancelled", agent=True))[rows] > 0,
+        "cancelled_waiting": by.count(by.mask(ChatCancelled.__name__, agent=False))[rows] > 0,
+        "cancelled_assigned": by.count(by.mask(ChatCancelled.__name__, agent=True))[rows] > 0,
         "closed_no_agent": _is(reason, reasons, "no_agent"),
         "closed_inactive": _is(reason, reasons, "inactive"),
-        "overflowed": by.count(by.mask("ChatOverflowed"))[rows],
-        "requeued": by.count(by.mask("ChatRequeued"))[rows],
-        "transfers": by.count(by.mask("ChatTransferred"))[rows],
+        "overflowed": by.count(by.mask(ChatOverflowed.__name__))[rows],
+        "requeued": by.count(by.mask(ChatRequeued.__name__))[rows],
+        "transfers": by.count(by.mask(ChatTransferred.__name__))[rows],
         "handle_time": np.where(answered, left - first, np.nan),
         "handle_censored": answered & open_end,
-        "tickets": by.count(by.mask("TicketLinked"))[rows],
+        "tickets": by.count(by.mask(TicketLinked.__name__))[rows],
         "close_reason": _category(reason, reasons),
         "closed_at": closed_at,
         "open_at_end": open_end,

@@ -1,4 +1,5 @@
-"""Event log -> canonical frame: one code path for events in memory, Parquet and the SQLite store.
+"""Event log -> canonical frame: one code path for events in memory, Parquet and the bridge's
+store (its SQLite file or its PostgreSQL database, both read through ``table_frame``).
 
 Columns are built per event type straight from attributes (no ``to_row`` dict, no JSON for the
 fields the facts read). Fields left in ``payload`` skip their dataclass defaults, so a typical
@@ -11,7 +12,7 @@ import dataclasses
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cache
 from operator import attrgetter
 from pathlib import Path
@@ -20,9 +21,13 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from bridge.engine.events import EVENT_TYPES, SCHEMA_VERSION, Event, upcast
+from bridge.engine.events import EVENT_TYPES, Event, upcast
+from bridge.store.factory import is_postgres, redacted
+from bridge.store.rows import row_of
+from bridge.store.schema import EVENT_COLUMNS
 
 from .errors import LogNotFound, LogUnreadable
+from .logmeta import ATTR, META_KEY, LogMeta, log_meta, parquet_meta
 from .schema import FLAT_FIELDS, LOG_SCHEMA, canonical_log, fix_empty_columns, validate
 
 _HEADER = ("at", "chat_id", "agent_id")
@@ -32,7 +37,10 @@ _NUMERIC = {c for c, kind in LOG_SCHEMA.items() if kind in ("float", "Int64", "b
 ROW_GROUP_ROWS = 1 << 24
 # One encoder: json.dumps with options builds a new encoder per call, a third of the cost.
 _JSON = json.JSONEncoder(separators=(",", ":"), default=str)
-_SQL = "SELECT seq, at, type, version, chat_id, agent_id, payload FROM events ORDER BY seq"
+_SQL = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events ORDER BY seq"
+# Rows fetched per round trip from either store: big enough that the fetch costs nothing next
+# to the decoding, small enough that a server-side cursor never holds the log in one message.
+FETCH_ROWS = 50_000
 
 
 class _Layout(NamedTuple):
@@ -101,6 +109,18 @@ class _Columns:
         return canonical_log(columns, self.n)
 
 
+def _version(type_name: str) -> int:
+    """The type's own current version; 0 for a type this code does not know (kept as is)."""
+    cls = EVENT_TYPES.get(type_name)
+    return cls.version if cls is not None else 0
+
+
+def _versions(type_names: list[str], codes: np.ndarray) -> np.ndarray:
+    """Per row, the current version of its type (codes index ``type_names``; -1 gives 0)."""
+    per_type = np.array([*map(_version, type_names), 0], dtype=np.int64)
+    return per_type[codes]
+
+
 def _queues_json(values: list[Any]) -> list[Any]:
     return [None if v is None else json.dumps(list(v)) for v in values]
 
@@ -130,12 +150,12 @@ def events_to_frame(events: Iterable[Event]) -> pd.DataFrame:
             cols["payload"] = _encode_rest(dicts, layout.defaults)
         columns.add(np.asarray(positions), cls.__name__, cols)
     n = len(items)
-    return columns.frame(np.arange(n), np.full(n, SCHEMA_VERSION))
+    return columns.frame(np.arange(n), _versions(columns.type_names, columns.type_codes))
 
 
 def rows_to_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """Canonical frame of stored rows (``to_row`` shape), upcast first, kept in the given order."""
-    rows = [upcast(r) if r.get("version", SCHEMA_VERSION) < SCHEMA_VERSION else r for r in rows]
+    rows = [upcast(r) if r.get("version", 1) < _version(r["type"]) else r for r in rows]
     columns = _Columns(len(rows))
     for type_name, positions in _group(r["type"] for r in rows).items():
         block = [rows[i] for i in positions]
@@ -150,7 +170,7 @@ def rows_to_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
         cols["payload"] = _encode_rest(rest, layout.defaults)
         columns.add(np.asarray(positions), type_name, cols)
     seq = [r["seq"] for r in rows]
-    return columns.frame(seq, np.full(len(rows), SCHEMA_VERSION))
+    return columns.frame(seq, np.array([r.get("version", 1) for r in rows], dtype=np.int64))
 
 
 def _plain(value: Any) -> Any:
@@ -177,12 +197,39 @@ def frame_to_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def write_parquet(events: Iterable[Event] | pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """The simulator's log file: the canonical frame, so ``load`` reads it back unchanged."""
+def write_parquet(
+    events: Iterable[Event] | pd.DataFrame,
+    path: str | os.PathLike[str],
+    meta: LogMeta | None = None,
+) -> Path:
+    """The simulator's log file: the canonical frame, so ``load`` reads it back unchanged.
+
+    ``meta`` (scenario name, start, interval, service-level target...) goes into the file's
+    key-value metadata, so a report on the file measures what the run's CLI summary measured."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     frame = events if isinstance(events, pd.DataFrame) else events_to_frame(events)
     frame = validate(fix_empty_columns(frame, LOG_SCHEMA), LOG_SCHEMA, "event log")
-    frame.to_parquet(path, index=False, row_group_size=ROW_GROUP_ROWS)
+    meta = meta if meta is not None else log_meta(frame)  # a loaded log keeps its metadata
+    frame = frame.copy(deep=False)
+    frame.attrs = {}  # pandas would try (and fail) to store the attrs as JSON itself
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    if meta is not None:
+        table = table.replace_schema_metadata({**table.schema.metadata, META_KEY: meta.to_json()})
+    pq.write_table(table, path, row_group_size=ROW_GROUP_ROWS)
     return Path(path)
+
+
+def table_frame(batches: Iterable[Sequence[tuple[Any, ...]]]) -> pd.DataFrame:
+    """The canonical frame of the events table's records, batch by batch, from either store:
+    decoded by the store's own ``row_of`` and upcast by ``rows_to_frame``, so an SQLite file
+    and a PostgreSQL database holding the same rows give the same frame."""
+    return rows_to_frame([row for batch in batches for row in map(row_of, batch)])
+
+
+def _batches(cursor: Any) -> Iterator[Sequence[tuple[Any, ...]]]:
+    return iter(lambda: cursor.fetchmany(FETCH_ROWS), [])
 
 
 def _read_sqlite(path: Path) -> pd.DataFrame:
@@ -190,24 +237,54 @@ def _read_sqlite(path: Path) -> pd.DataFrame:
     try:
         con = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
         try:
-            fetched = con.execute(_SQL).fetchall()
+            return table_frame(_batches(con.execute(_SQL)))
         finally:
             con.close()
-        rows = [
-            {
-                "seq": s,
-                "at": a,
-                "type": t,
-                "version": v,
-                "chat_id": c,
-                "agent_id": g,
-                "payload": json.loads(p),
-            }
-            for s, a, t, v, c, g, p in fetched
-        ]
     except (sqlite3.Error, ValueError, TypeError) as exc:
         raise LogUnreadable(f"{path}: not a readable bridge event store ({exc})") from exc
-    return rows_to_frame(rows)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())  # libpq's messages span lines (hints on their own)
+
+
+def _read_postgres(url: str) -> pd.DataFrame:
+    """A live bridge's PostgreSQL log, in one read-only transaction (one snapshot, no locks
+    a bridge waits for) through a server-side cursor, so the server streams it in batches."""
+    try:
+        import psycopg
+    except ImportError as exc:
+        raise LogUnreadable(
+            "reading a PostgreSQL event log needs psycopg: pip install 'livechat[postgres]'"
+        ) from exc
+    from bridge.store import StoreRefused, pg_schema
+
+    where = redacted(url)
+    try:
+        conn = psycopg.connect(url, connect_timeout=5)
+    except psycopg.Error as exc:
+        raise LogUnreadable(f"{where}: cannot connect ({_one_line(exc)})") from exc
+    try:
+        with conn:
+            conn.read_only = True
+            if pg_schema.version_of(conn, where) == 0:
+                raise LogUnreadable(f"{where}: no livechat event log in this database")
+            with conn.cursor(name="livechat_report") as cursor:
+                cursor.execute(_SQL)
+                return table_frame(_batches(cursor))
+    except StoreRefused as exc:
+        raise LogUnreadable(str(exc)) from exc
+    except (psycopg.Error, ValueError, TypeError) as exc:
+        message = f"{where}: not a readable bridge event store ({_one_line(exc)})"
+        raise LogUnreadable(message) from exc
+
+
+def source_name(source: object) -> str:
+    """How a report names its log: a PostgreSQL URL without its password, else as given."""
+    if isinstance(source, pd.DataFrame):
+        return "a DataFrame"
+    text = str(source)
+    return redacted(text) if is_postgres(text) else text
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
@@ -219,15 +296,23 @@ def _read_parquet(path: Path) -> pd.DataFrame:
 
 def _upcast_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A log with rows of an older version is rebuilt through the upcasters (rare, slow)."""
-    if not (frame["version"].to_numpy() < SCHEMA_VERSION).any():
+    types = frame["type"].astype("category")
+    current = _versions(list(types.cat.categories), types.cat.codes.to_numpy())
+    if not (frame["version"].to_numpy() < current).any():
         return frame
     return rows_to_frame(frame_to_rows(frame))
 
 
 def load(source: str | os.PathLike[str] | pd.DataFrame) -> pd.DataFrame:
-    """The canonical log frame from a Parquet log, a bridge SQLite store or a frame."""
+    """The canonical log frame from a Parquet log, a bridge store (its SQLite file or a
+    ``postgresql://`` URL of its database) or a frame.
+
+    A Parquet log's run metadata rides along as ``frame.attrs["livechat"]`` (see ``logmeta``)."""
+    meta = None
     if isinstance(source, pd.DataFrame):
-        frame = source
+        frame, meta = source, log_meta(source)
+    elif isinstance(source, str) and is_postgres(source):
+        frame = _read_postgres(source)
     else:
         path = Path(source)
         if not path.exists():
@@ -240,9 +325,13 @@ def load(source: str | os.PathLike[str] | pd.DataFrame) -> pd.DataFrame:
             frame = _read_sqlite(path)
         elif head[:4] == b"PAR1":
             frame = _read_parquet(path)
+            meta = parquet_meta(path)
         else:
             raise LogUnreadable(f"{path}: neither a Parquet event log nor a SQLite event store")
     frame = validate(fix_empty_columns(frame, LOG_SCHEMA), LOG_SCHEMA, "event log")
     if not frame["seq"].is_monotonic_increasing:
         frame = frame.sort_values("seq", kind="stable", ignore_index=True)
-    return _upcast_frame(frame)
+    frame = _upcast_frame(frame)
+    if meta is not None:
+        frame.attrs[ATTR] = meta
+    return frame

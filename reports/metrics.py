@@ -21,6 +21,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from bridge.engine.events import WaitEstimated
+
 from .agents import agent_interval_facts
 from .definitions import sl_flags, within_tolerance
 from .facts import chat_facts
@@ -42,6 +44,7 @@ _COUNTS = (
     "sl_eligible",
     "sl_met",
 )
+COUNT_COLUMNS = _COUNTS  # KPIs that are counts (sum over chats): zero for a group with none
 KPI_COLUMNS = (
     *_COUNTS,
     "abandonment",
@@ -135,7 +138,15 @@ def kpis(
     out["occupancy"] = np.nan
     if agents is not None and set(by) <= {"interval"}:
         occ = occupancy_table(agents, by)
-        out["occupancy"] = occ.set_index(by)["occupancy"] if by else occ["occupancy"].iloc[0]
+        if by:  # an interval with agents on duty and no chat is a row too (zero chats)
+            occ = occ.set_index(by)["occupancy"]
+            out = out.reindex(out.index.union(occ.index))
+            out[[*_COUNTS, "sl_target_s"]] = out[[*_COUNTS, "sl_target_s"]].fillna(
+                {**dict.fromkeys(_COUNTS, 0), "sl_target_s": float(target)}
+            )
+            out["occupancy"] = occ
+        else:
+            out["occupancy"] = occ["occupancy"].iloc[0]
     out = out.reset_index()[[*by, *KPI_COLUMNS]]
     out[list(_COUNTS)] = out[list(_COUNTS)].astype(np.int64)
     return out
@@ -155,7 +166,8 @@ def occupancy_table(agent_facts: pd.DataFrame, by: Sequence[str] = ("agent_id",)
 
 def _estimates(log: pd.DataFrame) -> pd.DataFrame:
     """What each waiting user was told on arrival: one row per chat and estimator."""
-    rows = log[(log["type"] == "WaitEstimated").to_numpy() & log["chat_id"].notna().to_numpy()]
+    told_on_arrival = (log["type"] == WaitEstimated.__name__).to_numpy()
+    rows = log[told_on_arrival & log["chat_id"].notna().to_numpy()]
     rows = rows.drop_duplicates("chat_id")  # the arrival estimate, not later updates
     told = pd.DataFrame.from_records(
         [json.loads(p).get("estimates", {}) if isinstance(p, str) else {} for p in rows["payload"]]

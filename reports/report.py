@@ -16,12 +16,18 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
+from bridge.engine.events import WaitEstimated
+from bridge.store.factory import is_postgres
+
 from . import charts
 from .agents import agent_interval_facts
 from .definitions import answered_waits
 from .facts import chat_facts
-from .log import load
+from .legs import chat_legs, service_kpis
+from .log import load, source_name
+from .logmeta import log_meta
 from .metrics import ewt_accuracy, kpis, occupancy_table
+from .options import RunOptions, on_clock, resolve, scored
 from .present import NO_VALUE, as_rows, for_display, html_table, time_labels
 from .timeline import queue_length
 
@@ -37,9 +43,21 @@ KPI_TABLES: dict[str, tuple[str, ...]] = {
 MAX_AGENT_BARS = 40
 
 
+def seconds(value: float) -> str:
+    """A duration as a reader says it: '30 s', '15 min', '1 h', '1 h 30 min'."""
+    value = float(value)
+    if value < 60 or value % 60:
+        return f"{value:g} s"
+    hours, minutes = divmod(int(value // 60), 60)
+    parts = [f"{hours} h"] * bool(hours) + [f"{minutes} min"] * bool(minutes)
+    return " ".join(parts)
+
+
 def templates() -> Environment:
     folder = Path(__file__).with_name("templates")
-    return Environment(loader=FileSystemLoader(folder), autoescape=True)
+    env = Environment(loader=FileSystemLoader(folder), autoescape=True)
+    env.filters["seconds"] = seconds
+    return env
 
 
 def kpi_tables(
@@ -77,23 +95,25 @@ def _charts(
     facts: pd.DataFrame,
     agents: pd.DataFrame,
     tables: Mapping[str, pd.DataFrame],
-    opts: Mapping[str, Any],
+    opts: RunOptions,
 ) -> dict[str, Markup]:
-    per_interval = tables["kpis_interval"]
-    interval, tz, target = opts["interval"], opts["tz"], opts["target"]
+    per_interval = tables["kpis_interval"]  # already on the clock (see build_report)
+    interval, tz, target = opts.interval, opts.tz, opts.target
+    queue = on_clock(queue_length(log, interval), opts.origin)
     occ_by = "agent_id" if agents["agent_id"].nunique() <= MAX_AGENT_BARS else "group"
     drawn = {
-        "arrivals": charts.arrivals(per_interval, queue_length(log, interval), interval, tz),
+        "arrivals": charts.arrivals(per_interval, queue, interval, tz),
         "waits": charts.wait_histogram(answered_waits(facts), target),
-        "service_level": charts.service_level(per_interval, opts["goal"], target, tz),
+        "service_level": charts.service_level(per_interval, opts.goal, target, tz),
         "occupancy": charts.occupancy(occupancy_table(agents, (occ_by,)), occ_by),
-        "outcomes": charts.outcomes(outcome_counts(facts), interval, tz),
+        "outcomes": charts.outcomes(on_clock(outcome_counts(facts), opts.origin), interval, tz),
     }
     return {name: Markup(img) for name, img in drawn.items()}
 
 
-def _summary(log: pd.DataFrame, facts: pd.DataFrame, tz: str) -> dict[str, Any]:
-    span = time_labels([log["at"].min(), log["at"].max()], tz) if len(log) else [NO_VALUE, NO_VALUE]
+def _summary(log: pd.DataFrame, facts: pd.DataFrame, opts: RunOptions) -> dict[str, Any]:
+    times = np.asarray([log["at"].min(), log["at"].max()], dtype=float) + opts.origin
+    span = time_labels(times, opts.tz) if len(log) else [NO_VALUE, NO_VALUE]
     return {
         "events": len(log),
         "chats": len(facts),
@@ -103,51 +123,75 @@ def _summary(log: pd.DataFrame, facts: pd.DataFrame, tz: str) -> dict[str, Any]:
     }
 
 
-def _html_tables(tables: Mapping[str, pd.DataFrame], tz: str) -> dict[str, Markup]:
+def _html_tables(tables: Mapping[str, pd.DataFrame], tz: Any) -> dict[str, Markup]:
     shown = {name: html_table(for_display(t, tz)) for name, t in tables.items()}
     shown["kpis_overall"] = html_table(as_rows(tables["kpis_overall"]))
     return {name: Markup(text) for name, text in shown.items()}
 
 
+def service_tables(log: pd.DataFrame, opts: RunOptions) -> dict[str, pd.DataFrame]:
+    """KPIs per queue of service: every leg of a chat in a queue (after the warm-up)."""
+    legs = chat_legs(log)
+    legs = legs[legs["entered"].to_numpy() >= opts.warmup]
+    return {"kpis_service_queue": service_kpis(legs, opts.target)}
+
+
+def report_tables(
+    log: pd.DataFrame, opts: RunOptions, default_capacity: int = 1
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, pd.DataFrame]]:
+    """(scored facts, scored agent facts, KPI tables with intervals on the clock) of a log."""
+    facts = chat_facts(log, opts.interval)
+    agents = agent_interval_facts(log, opts.interval, default_capacity)
+    facts, agents = scored(facts, agents, opts.warmup, opts.horizon)
+    tables = kpi_tables(facts, agents, opts.target)
+    tables.update(service_tables(log, opts))
+    tables["occupancy_agents"] = occupancy_table(agents, ("agent_id", "group"))
+    tables["occupancy_groups"] = occupancy_table(agents, ("group",))
+    tables = {name: on_clock(t, opts.origin) for name, t in tables.items()}
+    return facts, agents, tables
+
+
 def _name(log: object) -> str:
-    return "a DataFrame" if isinstance(log, pd.DataFrame) else Path(str(log)).name
+    """A file by its name; a PostgreSQL URL whole, but without its password."""
+    if isinstance(log, pd.DataFrame) or is_postgres(str(log)):
+        return source_name(log)
+    return Path(str(log)).name
 
 
 def build_report(
     log: str | os.PathLike[str] | pd.DataFrame,
     out: str | os.PathLike[str],
-    target: float = 30.0,
-    interval: float = 900.0,
-    goal: float = 0.8,
-    tz: str = "UTC",
+    target: float | None = None,
+    interval: float | None = None,
+    goal: float | None = None,
+    tz: str | None = None,
     default_capacity: int = 1,
 ) -> Path:
     """Write ``report.html`` and the KPI tables into ``out``; returns the HTML path.
 
-    ``goal`` is the service-level goal drawn as the target line (0..1); ``default_capacity``
-    is the agent capacity a fresh sign-in gets (see ``reports.agents``).
+    ``target``, ``interval`` and ``goal`` (the service-level goal line, 0..1) default to what
+    a simulated log's metadata says, then to 30 s, 15 min and 80%; a simulated log's times are
+    shown from its scenario's start date. ``default_capacity`` is the agent capacity a fresh
+    sign-in gets (see ``reports.agents``).
     """
     frame = load(log)
-    facts = chat_facts(frame, interval)
-    agents = agent_interval_facts(frame, interval, default_capacity)
-    tables = kpi_tables(facts, agents, target)
-    tables["occupancy_agents"] = occupancy_table(agents, ("agent_id", "group"))
-    tables["occupancy_groups"] = occupancy_table(agents, ("group",))
-    if (frame["type"] == "WaitEstimated").any():
+    opts = resolve(log_meta(frame), target, interval, goal, tz)
+    facts, agents, tables = report_tables(frame, opts, default_capacity)
+    if (frame["type"] == WaitEstimated.__name__).any():
         tables["ewt_accuracy"] = ewt_accuracy(frame, facts=facts)
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     write_tables(tables, folder)
-    opts = {"target": target, "interval": interval, "goal": goal, "tz": tz}
     html = (
         templates()
         .get_template("report.html")
         .render(
-            title=f"Live chat report: {_name(log)}",
-            summary=_summary(frame, facts, tz),
+            title=f"Live chat report: {opts.name or _name(log)}",
+            source=_name(log),
+            summary=_summary(frame, facts, opts),
             opts=opts,
             charts=_charts(frame, facts, agents, tables, opts),
-            tables=_html_tables(tables, tz),
+            tables=_html_tables(tables, opts.tz),
         )
     )
     path = folder / "report.html"

@@ -12,10 +12,14 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from bridge.engine.events import ChatAssigned, ChatClosed, ChatOpened, ChatRequeued, ChatTransferred
+
 # Events that change where a chat is: waiting, held by an agent, or closed.
-STATUS_TYPES = ("ChatOpened", "ChatAssigned", "ChatTransferred", "ChatRequeued", "ChatClosed")
+STATUS_TYPES = tuple(
+    t.__name__ for t in (ChatOpened, ChatAssigned, ChatTransferred, ChatRequeued, ChatClosed)
+)
 # After these a chat waits (in a queue or an agent's Transferred list).
-ENQUEUE_TYPES = ("ChatOpened", "ChatTransferred", "ChatRequeued")
+ENQUEUE_TYPES = tuple(t.__name__ for t in (ChatOpened, ChatTransferred, ChatRequeued))
 
 
 def neighbour(values: np.ndarray, step: int, fill: float | bool) -> np.ndarray:
@@ -101,8 +105,9 @@ def queue_length(log: pd.DataFrame, interval: float) -> pd.DataFrame:
     status = chat_status(log)
     types = status["type"]
     enters = types.isin(ENQUEUE_TYPES).to_numpy()
-    closed = (types == "ChatClosed").to_numpy()
-    leaves = (types == "ChatAssigned").to_numpy() | (closed & status["was_waiting"].to_numpy())
+    closed = (types == ChatClosed.__name__).to_numpy()
+    assigned = (types == ChatAssigned.__name__).to_numpy()
+    leaves = assigned | (closed & status["was_waiting"].to_numpy())
     delta = enters.astype(np.int64) - leaves.astype(np.int64)
     order = np.lexsort((status["seq"].to_numpy(), status["at"].to_numpy()))
     at = status["at"].to_numpy()[order]

@@ -12,26 +12,17 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bridge.durations import duration_arg
 from bridge.engine.errors import LivechatError
 
-from .distributions import parse_duration
 from .loader import load_scenario
 from .scenario import Scenario
 
+SCENARIO_HELP = "a scenario file, or a shipped scenario's name (see `livechat-sim scenarios`)"
 SL_NOTE = (
     "Service level = share of ALL arrivals answered within {within:g}s; users who cancel while "
     "waiting count as not answered (before or after the target)."
 )
-
-
-def _duration(text: str) -> float:
-    try:
-        value = float(parse_duration(text))
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must not be negative")
-    return value
 
 
 def _share(text: str) -> float:
@@ -54,15 +45,39 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .summary import combine, to_json
 
     scenario = load_scenario(args.scenario)
-    summaries = replicate(scenario, args.replications, args.seed, args.out, args.dask,
+    # Absolute before any task leaves: a Dask worker resolves a relative path in its own folder.
+    out = Path(args.out).resolve() if args.out is not None else None
+    summaries = replicate(scenario, args.replications, args.seed, out, args.dask,
                           args.workers)  # fmt: skip
     combined = combine(summaries)
     print_report(scenario, combined)
-    if args.out is not None:
-        path = Path(args.out) / "summary.json"
+    if out is not None:
+        path = out / "summary.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(to_json(combined, scenario), indent=2) + "\n")
-        print(f"\nWrote {path} and the event log(s) under {args.out}/")
+        print(f"\nWrote {path}")
+        print(_where_logs_are(out, args.replications, args.dask))
+    return 0
+
+
+def _where_logs_are(out: Path, replications: int, dask: str | None) -> str:
+    logs: Path | str = out / "events.parquet"
+    if replications > 1:
+        logs = f"{out / 'rep-01' / 'events.parquet'} ... rep-{replications:02d}/events.parquet"
+    if dask is None:
+        return f"Event log(s): {logs}"
+    return (f"Event log(s): {logs}, written by the Dask workers of {dask} on their own "
+            "machines (here only if they share this file system)")  # fmt: skip
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    """The shipped scenarios, by the name ``run``, ``validate`` and ``staff`` accept."""
+    from scenarios import shipped, shipped_path
+
+    for name in shipped():
+        scenario = load_scenario(name)
+        print(f"{name:<18} {scenario.description or scenario.name}")
+    print(f"\nFiles in {shipped_path(shipped()[0]).parent}/ (copy one to start your own)")
     return 0
 
 
@@ -100,7 +115,8 @@ def cmd_staff(args: argparse.Namespace) -> int:
         max_abandon=args.max_abandon if args.max_abandon is not None else sl.max_abandon,
     )
     plan = plan_staffing(scenario, target, args.replications, args.seed, args.dask,
-                         args.workers, args.max_rounds)  # fmt: skip
+                         args.workers, args.max_rounds, args.max_replications,
+                         args.tolerance)  # fmt: skip
     print(format_plan(scenario, plan))
     return 0
 
@@ -116,33 +132,48 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--workers", type=_positive_int, help="local processes (default: CPUs)")
 
     run = sub.add_parser("run", help="simulate a scenario and print its KPIs")
-    run.add_argument("scenario")
+    run.add_argument("scenario", help=SCENARIO_HELP)
     parallel(run)
     run.add_argument("--out", metavar="DIR", help="write events.parquet and summary.json here")
     run.set_defaults(func=cmd_run)
 
     check = sub.add_parser("validate", help="check a scenario file")
-    check.add_argument("scenario")
+    check.add_argument("scenario", help=SCENARIO_HELP)
     check.set_defaults(func=cmd_validate)
+
+    listing = sub.add_parser("scenarios", help="list the shipped scenarios, by name")
+    listing.set_defaults(func=cmd_scenarios)
 
     erl = sub.add_parser("erlang", help="Erlang C (M/M/c) or Erlang A (M/M/c+M) closed forms")
     erl.add_argument("--model", choices=["A", "C", "a", "c"], type=str.upper)
     erl.add_argument("--rate", type=float, required=True, help="arrivals per hour")
-    erl.add_argument("--aht", type=_duration, required=True, help="mean handle time (5m, 300)")
+    erl.add_argument("--aht", type=duration_arg, required=True, help="mean handle time (5m, 300)")
     erl.add_argument("--agents", type=_positive_int, required=True)
     erl.add_argument("--capacity", type=_positive_int, default=1, help="chats per agent")
-    erl.add_argument("--patience", type=_duration, help="mean patience (Erlang A)")
-    erl.add_argument("--target", type=_duration, default=30.0, help="service-level target")
+    erl.add_argument("--patience", type=duration_arg, help="mean patience (Erlang A)")
+    erl.add_argument("--target", type=duration_arg, default=30.0, help="service-level target")
     erl.set_defaults(func=cmd_erlang)
 
     staff = sub.add_parser("staff", help="fewest agents per interval meeting a target")
-    staff.add_argument("scenario")
+    staff.add_argument("scenario", help=SCENARIO_HELP)
     staff.add_argument("--service-level", type=_share, help="e.g. 0.8 or 80%%")
-    staff.add_argument("--within", type=_duration, help="target answer time, e.g. 30s")
+    staff.add_argument("--within", type=duration_arg, help="target answer time, e.g. 30s")
     staff.add_argument("--max-abandon", type=_share, help="e.g. 0.05")
     staff.add_argument("--max-rounds", type=_positive_int, default=12)
+    staff.add_argument(
+        "--max-replications",
+        type=_positive_int,
+        default=40,
+        help="cap on replications per round (sequential sampling)",
+    )
+    staff.add_argument(
+        "--tolerance",
+        type=_share,
+        default=0.01,
+        help="CI half-width that counts as precise, e.g. 0.01 or 1%%",
+    )
     parallel(staff)
-    staff.set_defaults(func=cmd_staff, replications=5)
+    staff.set_defaults(func=cmd_staff, replications=10)  # the first batch of each round
     return top
 
 

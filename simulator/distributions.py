@@ -9,7 +9,6 @@ from __future__ import annotations
 import bisect
 import math
 import random
-import re
 from collections.abc import Callable
 from functools import partial
 from itertools import accumulate
@@ -17,29 +16,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from bridge.config_files import Duration, Positive
+from bridge.durations import parse_duration
+
+__all__ = ["Distribution", "Duration", "Positive", "Sampler", "Strict", "parse_duration"]
+
 Sampler = Callable[[], float]
-
-_UNITS = {"ms": 0.001, "s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-z]*)\s*$")
-_CLOCK = re.compile(r"^\s*(\d+):(\d{2})(?::(\d{2}(?:\.\d*)?))?\s*$")
-
-
-def parse_duration(value: Any) -> Any:
-    """Seconds from ``90``, ``"90s"``, ``"5m"``, ``"1.5h"``, ``"2d"`` or ``"01:30"`` (h:mm)."""
-    if isinstance(value, bool) or not isinstance(value, str):
-        return value
-    clock = _CLOCK.match(value)
-    if clock:
-        hours, minutes, seconds = clock.groups()
-        return int(hours) * 3600 + int(minutes) * 60 + float(seconds or 0)
-    match = _DURATION.match(value.lower())
-    if match is None or match.group(2) not in ("", *_UNITS):
-        raise ValueError(f"{value!r} is not a duration: use seconds or a unit (90s, 5m, 1.5h, 2d)")
-    return float(match.group(1)) * _UNITS.get(match.group(2), 1.0)
-
-
-Duration = Annotated[float, BeforeValidator(parse_duration), Field(ge=0, allow_inf_nan=False)]
-Positive = Annotated[float, BeforeValidator(parse_duration), Field(gt=0, allow_inf_nan=False)]
 
 
 class Strict(BaseModel):

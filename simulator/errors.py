@@ -2,38 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from bridge.config_files import ConfigFileError, Issue
 from bridge.engine.errors import LivechatError
 
-
-@dataclass(frozen=True, slots=True)
-class Issue:
-    """One problem in a scenario file: where (line, dotted field) and what."""
-
-    line: int | None
-    field: str
-    message: str
-
-    def format(self, source: str) -> str:
-        where = f"{source}:{self.line}" if self.line is not None else source
-        field = f" {self.field}:" if self.field else ""
-        return f"{where}:{field} {self.message}"
+__all__ = ["Issue", "ScenarioError", "SimulatorError", "StaffingError"]
 
 
 class SimulatorError(LivechatError):
     code = "simulator_error"
 
 
-class ScenarioError(SimulatorError):
+class ScenarioError(ConfigFileError, SimulatorError):
     """The scenario file cannot be read or is invalid; ``issues`` says where and why."""
 
     code = "invalid_scenario"
-
-    def __init__(self, source: str, issues: list[Issue]) -> None:
-        self.source = source
-        self.issues = issues
-        super().__init__("\n".join(issue.format(source) for issue in issues))
 
 
 class StaffingError(SimulatorError):

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from tqdm import tqdm
 
 from reports.log import events_to_frame, write_parquet
+from reports.logmeta import LogMeta
 
 from .driver import Simulation
 from .scenario import Scenario
@@ -43,7 +44,8 @@ def run_task(task: Task, progress: Callable[[float], None] | None = None) -> Sum
     log = events_to_frame(result.events)
     if task.events_path is not None:
         Path(task.events_path).parent.mkdir(parents=True, exist_ok=True)
-        write_parquet(log, task.events_path)
+        meta = LogMeta.of_scenario(task.scenario, task.seed, task.index + 1)
+        write_parquet(log, task.events_path, meta)
     levels = dict(task.levels) if task.levels is not None else LEVELS
     return summarize(result, task.scenario, levels, log=log)
 
@@ -118,11 +120,12 @@ def tasks(
 
 
 def _events_path(out: str | os.PathLike[str] | None, index: int, total: int) -> str | None:
+    """Absolute: a Dask worker would resolve a relative path in its own working folder."""
     if out is None:
         return None
     if total == 1:
-        return str(Path(out) / "events.parquet")
-    return str(Path(out) / f"rep-{index + 1:02d}" / "events.parquet")
+        return str(Path(out).resolve() / "events.parquet")
+    return str(Path(out).resolve() / f"rep-{index + 1:02d}" / "events.parquet")
 
 
 def replicate(

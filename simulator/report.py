@@ -6,12 +6,21 @@ import pandas as pd
 
 from .scenario import Scenario
 from .summary import Combined
-from .tables import KPI_COLS, Col, interval_label, render
+from .tables import KPI_COLS, RUNS_COL, Col, interval_label, render
 
 OCCUPANCY_COLS = (
     Col("occupancy", "occupancy", "pct"),
     Col("with a chat", "busy_share", "pct"),
     Col("assignments", "chats"),
+)
+LEG_COLS = (
+    Col("legs", "legs"),
+    Col("answered", "answered"),
+    Col("cancelled", "cancelled_waiting"),
+    Col("moved on", "moved_on", optional=True),
+    Col("wait mean", "wait_mean", "seconds"),
+    Col("p90", "wait_p90", "seconds"),
+    Col("SL", "service_level", "pct"),
 )
 EWT_COLS = (
     Col("scored", "n"),
@@ -35,13 +44,17 @@ def report_text(scenario: Scenario, combined: Combined) -> str:
         " users who cancel while waiting count as not answered (before or after the target).",
         "Waits (mean, p50/p90/p95) are of answered chats: arrival to the first agent.",
     ]
+    cols = KPI_COLS
     if combined.replications > 1:
         lines.append("Values are means over replications ± the half-width of a 95% CI (t).")
+        lines.append("Counts average every replication (none in a group = 0); waits and rates "
+                     "average the runs with chats there ('runs with chats').")  # fmt: skip
+        cols = (*KPI_COLS, RUNS_COL)
     if scenario.warmup > 0:
         lines.append(f"Chats arriving in the first {scenario.warmup:g}s (warm-up) are left out.")
     out = "\n".join(lines)
     label = interval_label(scenario.start)
-    out += _section("Overall", render(t["overall"], KPI_COLS))
+    out += _section("Overall", render(t["overall"], cols))
     for level, keys, show in (
         ("company", ["company"], len(scenario.companies) > 1),
         ("queue", ["queue"], True),
@@ -49,7 +62,11 @@ def report_text(scenario: Scenario, combined: Combined) -> str:
         ("interval", ["interval"], True),
     ):
         if show:
-            out += _section(f"By {level}", render(t[level], KPI_COLS, keys, label))
+            out += _section(f"By {level}", render(t[level], cols, keys, label))
+    if "service_queue" in t:
+        out += _section("By queue of service (each leg in a queue: arrival, transfer, overflow, "
+                        "requeue; wait = entering the queue -> assigned)",
+                        render(t["service_queue"], LEG_COLS, ["queue"]))  # fmt: skip
     out += _section("Occupancy by agent group (busy chat slots / available slots)",
                     render(t["group"], OCCUPANCY_COLS, ["group"]))  # fmt: skip
     out += _ewt(scenario, t["ewt"])

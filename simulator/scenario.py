@@ -11,15 +11,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AwareDatetime, Field, field_validator, model_validator
 
-from bridge.engine import SOURCES, policy_named
+from bridge.engine import SOURCES, BusinessHours, policy_named
 from bridge.engine.ewt import estimators_named
-from bridge.engine.hours import DAYS
 
-from .distributions import Distribution, Duration, Positive, Strict, parse_duration
+from .distributions import Distribution, Duration, Positive, Strict
 
 Probability = Annotated[float, Field(ge=0, le=1)]
 Rate = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -33,25 +32,15 @@ class Hours(Strict):
     weekly: dict[str, list[tuple[str, str]]]
     holidays: list[date] = []
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
+    @model_validator(mode="after")
+    def _engine_can_run_it(self) -> Hours:
+        """The engine's own reading of the zone, days and times: what passes here, runs."""
         try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
-        return value
-
-    @field_validator("weekly")
-    @classmethod
-    def _days_and_times(cls, value: dict[str, list[tuple[str, str]]]):
-        for day, spans in value.items():
-            if day.lower()[:3] not in DAYS:
-                raise ValueError(f"{day!r} is not a day of the week (mon..sun)")
-            for opens, closes in spans:
-                if parse_duration(opens) >= parse_duration(closes):
-                    raise ValueError(f"{day}: {opens}-{closes} closes before it opens")
-        return value
+            BusinessHours(self.timezone, {d: list(s) for d, s in self.weekly.items()},
+                          set(self.holidays))  # fmt: skip
+        except ZoneInfoNotFoundError:
+            raise ValueError(f"unknown time zone {self.timezone!r}") from None
+        return self
 
 
 class Inactivity(Strict):
@@ -252,7 +241,7 @@ class Scenario(Strict):
     name: str
     description: str = ""
     # Wall-clock date of t = 0, for business hours (and the report's readers).
-    start: datetime = datetime(2024, 1, 1, tzinfo=UTC)
+    start: AwareDatetime = datetime(2024, 1, 1, tzinfo=UTC)
     horizon: Positive  # arrivals stop here
     interval: Positive = 900.0
     # Chats arriving before warmup are simulated but left out of the KPIs (steady state).
@@ -268,10 +257,14 @@ class Scenario(Strict):
     behaviour: Behaviour = Behaviour()
     ewt_tolerance: EwtTolerance = EwtTolerance()
 
-    @field_validator("start")
+    @field_validator("start", mode="before")
     @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    def _aware(cls, value: object) -> object:
+        """A start without a zone would be read in whatever zone the reader happens to be."""
+        if isinstance(value, str) and _parsed_naive(value):
+            example = "2024-03-04T08:00:00+01:00"
+            raise ValueError(f"{value!r} has no time zone: add one, as in {example}")
+        return value
 
     @model_validator(mode="after")
     def _warmup_inside(self) -> Scenario:
@@ -290,6 +283,14 @@ class Scenario(Strict):
 
     def behaviour_of(self, stream: Stream) -> Behaviour:
         return self.behaviour.merged(stream.behaviour)
+
+
+def _parsed_naive(text: str) -> bool:
+    """True for a date or date-time with no offset (unparsable text is pydantic's to refuse)."""
+    try:
+        return datetime.fromisoformat(text).tzinfo is None
+    except ValueError:
+        return False
 
 
 class UnresolvedQueue(ValueError):

@@ -6,30 +6,37 @@ confirms.
    (Erlang C when users never give up): ``agents x capacity`` chat slots, each working at the
    fully loaded speed ``mu * rate[capacity]``. Erlang assumes a steady state; the day does not
    hold still, which is why the simulation has the last word.
-2. **Confirm and adjust.** The whole day is simulated with those counts (``replications``
-   runs with common seeds, so rounds differ only by the staffing). Every (queue, interval)
-   whose pooled service level or abandonment misses the target adds an agent to each group
-   serving the queue then. Once all pass, every count is tried one lower at once; decrements
-   that make an interval miss are taken back and kept as floors. A group keeps at least one
-   agent wherever Erlang saw load for it: KPIs are counted by the queue a chat arrived in, so
-   a second-line queue fed by transfers would otherwise look free to empty. The cheapest plan
-   that met the target is returned.
+2. **Confirm and adjust.** The whole day is simulated with those counts, with common random
+   numbers (replication ``i`` of every candidate uses seed ``base + i``; arrivals, users'
+   plans and agents draw from separate streams), so candidates differ only by the staffing.
+   The number of replications is chosen per round by sequential sampling (``sampling``):
+   batches are added until each (queue, interval)'s 95% CI lies clearly on one side of the
+   goal or is narrower than the tolerance, up to a cap. A cell that clearly misses adds an
+   agent to each group serving the queue then. Once none misses, every count is tried one
+   lower at once; a decrement whose interval does not *clearly* meet is taken back and kept as
+   a floor, so noise neither adds nor removes an agent: on a flat day Erlang's exact count
+   stands. A group keeps at least one agent wherever Erlang saw load for it. The cheapest
+   plan that met the target is returned.
+3. **Warm-up.** Intervals wholly inside the scenario's warm-up are not scored: they keep
+   Erlang's count (it sets the queue the first scored interval starts from), are not
+   searched, and are left out of the plan's agent-hours.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import partial
 
 import pandas as pd
 from tqdm import tqdm
 
 from .erlang import StaffingGoal, StaffingUnreachable, required_agents
 from .errors import StaffingError
-from .replications import Runner, run_task, tasks
+from .replications import Runner
 from .roster import on_duty
+from .sampling import MISS, UNCLEAR, Sampling, evaluate, verdicts
 from .scenario import AgentGroup, Scenario, resolve_queue
-from .summary import STAFFING_LEVEL
 from .tables import Col, interval_label, render
 
 Cell = tuple[str, int]  # (group name, interval index)
@@ -60,6 +67,7 @@ class StaffingPlan:
     rounds: int
     target: StaffingTarget
     notes: list[str] = field(default_factory=list)
+    warmup_intervals: int = 0  # leading intervals not scored: Erlang's count, no agent-hours
 
 
 def _queue_loads(s: Scenario, index: int) -> dict[str, tuple[float, float, float | None]]:
@@ -150,34 +158,6 @@ def _with_counts(s: Scenario, counts: dict[str, list[int]]) -> Scenario:
     return s.model_copy(update={"agents": groups})
 
 
-def evaluate(runner: Runner, s: Scenario, counts: dict[str, list[int]], replications: int,
-             seed: int | None) -> pd.DataFrame:  # fmt: skip
-    """Pooled KPIs per (queue, interval index) over common-seed replications."""
-    jobs = tasks(_with_counts(s, counts), replications, seed, levels=STAFFING_LEVEL)
-    frames = [x.tables["queue_interval"] for x in runner.map(run_task, jobs, desc=None)]
-    data = pd.concat(frames, ignore_index=True)
-    data["index"] = (data["interval"] / s.interval).round().astype(int)
-    data["queue"] = data["queue"].astype(str)
-    return _pooled(data, ["queue", "index"]).reset_index()
-
-
-def _pooled(data: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Service level and abandonment of the pooled counts (not a mean of ratios)."""
-    sums = data.groupby(keys)[["volume", "sl_met", "sl_eligible", "cancelled_waiting"]].sum()
-    sums["service_level"] = sums["sl_met"] / sums["sl_eligible"].where(sums["sl_eligible"] > 0)
-    sums["abandonment"] = sums["cancelled_waiting"] / sums["volume"].where(sums["volume"] > 0)
-    return sums
-
-
-def _misses(target: StaffingTarget, kpis: pd.DataFrame) -> list[tuple[str, int]]:
-    bad = [
-        target.misses(sl, ab) if volume > 0 else False
-        for sl, ab, volume in zip(kpis["service_level"].fillna(1.0),
-                                  kpis["abandonment"].fillna(0.0), kpis["volume"], strict=True)
-    ]  # fmt: skip
-    return list(zip(kpis["queue"][bad], kpis["index"][bad], strict=True))
-
-
 def _cells_for(s: Scenario, misses: list[tuple[str, int]]) -> set[Cell]:
     """Groups that could have answered each missed (queue, interval): those on duty then."""
     cells = set()
@@ -188,58 +168,118 @@ def _cells_for(s: Scenario, misses: list[tuple[str, int]]) -> set[Cell]:
     return cells
 
 
+def scored_from(s: Scenario) -> int:
+    """First interval whose chats are scored: the ones before lie wholly in the warm-up."""
+    return int(s.warmup // s.interval)
+
+
+class _Search:
+    """State of the search: counts, what was tried lower, floors, the cheapest plan met."""
+
+    def __init__(self, seeded: dict[str, list[int]], first_scored: int) -> None:
+        self.seeded = seeded
+        self.counts = {g: list(c) for g, c in seeded.items()}
+        self.first = first_scored
+        self.floors: set[Cell] = set()
+        self.trying: set[Cell] = set()
+        self.best: tuple[int, dict[str, list[int]], pd.DataFrame] | None = None
+
+    def total(self) -> int:
+        return sum(sum(c[self.first :]) for c in self.counts.values())
+
+    def passed(self, cells: pd.DataFrame) -> bool:
+        """Every scored count met: keep the plan if cheapest, try each one lower; False when
+        there is nothing left to try."""
+        if self.best is None or self.total() <= self.best[0]:
+            self.best = (self.total(), {g: list(c) for g, c in self.counts.items()}, cells)
+        self.trying = {(g, j) for g, c in self.counts.items() for j, n in enumerate(c)
+                       if j >= self.first and n > min(self.seeded[g][j], 1)
+                       and (g, j) not in self.floors}  # fmt: skip
+        for g, j in self.trying:
+            self.counts[g][j] -= 1
+        return bool(self.trying)
+
+    def adjust(self, missed: set[Cell], unclear: set[Cell]) -> None:
+        """Undo decrements that did not clearly meet (they become floors); add an agent where
+        a count that was not lowered clearly missed."""
+        undo = (missed | unclear) & self.trying
+        for g, j in undo or missed:
+            self.counts[g][j] += 1
+        self.floors |= undo
+        self.trying = set()
+
+
 def plan_staffing(
     s: Scenario,
     target: StaffingTarget,
-    replications: int = 5,
+    replications: int = 10,
     seed: int | None = None,
     dask: str | None = None,
     workers: int | None = None,
     max_rounds: int = 12,
+    max_replications: int = 40,
+    tolerance: float = 0.01,
 ) -> StaffingPlan:
-    seeded = erlang_seed(s, target)
-    counts = {g: list(c) for g, c in seeded.items()}
-    best: tuple[int, dict[str, list[int]], pd.DataFrame] | None = None
-    floors: set[Cell] = set()
-    trying: set[Cell] = set()
-    rounds = 0
+    """Erlang seeds, then simulation rounds: ``replications`` is the first batch per round,
+    more are added (up to ``max_replications``) while a verdict is unclear (``sampling``)."""
+    sampling = Sampling(replications, max(replications, max_replications), tolerance)
+    search = _Search(erlang_seed(s, target), scored_from(s))
+    judge = partial(verdicts, sl_goal=target.service_level, max_abandon=target.max_abandon,
+                    tol=tolerance)  # fmt: skip
+    rounds, cells, used = 0, pd.DataFrame(), 0
     bar = tqdm(total=max_rounds, desc="staffing rounds", unit="round", delay=1.0, leave=False)
     with Runner(dask, workers) as runner, bar:
         while rounds < max_rounds:
             rounds += 1
             bar.update()
-            kpis = evaluate(runner, s, counts, replications, seed)
-            cells = _cells_for(s, _misses(target, kpis))
-            if not cells:
-                total = sum(map(sum, counts.values()))
-                if best is None or total <= best[0]:
-                    best = (total, {g: list(c) for g, c in counts.items()}, kpis)
-                trying = {(g, j) for g, c in counts.items() for j, n in enumerate(c)
-                          if n > min(seeded[g][j], 1) and (g, j) not in floors}  # fmt: skip
-                if not trying:
+            cells = evaluate(runner, _with_counts(s, search.counts), sampling, judge, seed,
+                             search.first)  # fmt: skip
+            used = max(used, int(cells["replications"].max()) if len(cells) else 0)
+            scored = cells[(cells["index"] >= search.first) & (cells["volume"] > 0)]
+            missed = _cells_for(s, _where(scored, MISS))
+            unclear = _cells_for(s, _where(scored, UNCLEAR))
+            if not missed and not (unclear & search.trying):
+                if not search.passed(cells):
                     break
-                for g, j in trying:
-                    counts[g][j] -= 1
                 continue
-            undo = cells & trying if trying else set()
-            for g, j in undo or cells:
-                counts[g][j] += 1
-            floors |= undo
-            trying = set()
-    if best is None:
-        note = f"the target was not met within {max_rounds} rounds (raise --max-rounds)"
-        return StaffingPlan(counts, seeded, _offered(s), _by_interval(s, kpis), False, rounds,
-                            target, [note])  # fmt: skip
-    return StaffingPlan(best[1], seeded, _offered(s), _by_interval(s, best[2]), True, rounds,
-                        target)  # fmt: skip
+            search.adjust(missed, unclear)
+    notes = [
+        f"up to {used} replications per round: added until each interval's 95% CI is on one "
+        f"side of the goal or narrower than ±{tolerance:.1%} (cap {sampling.cap})"
+    ]
+    if search.first:
+        notes.append(f"the first {search.first} interval(s) are warm-up: Erlang's count is "
+                     "kept and left out of the agent-hours")  # fmt: skip
+    if search.best is None:
+        notes.append(f"the target was not met within {max_rounds} rounds (raise --max-rounds)")
+        return StaffingPlan(search.counts, search.seeded, _offered(s), _by_interval(s, cells),
+                            False, rounds, target, notes, search.first)  # fmt: skip
+    return StaffingPlan(search.best[1], search.seeded, _offered(s), _by_interval(s, search.best[2]),
+                        True, rounds, target, notes, search.first)  # fmt: skip
+
+
+def _where(cells: pd.DataFrame, verdict: str) -> list[tuple[str, int]]:
+    hit = cells[cells["verdict"] == verdict]
+    return list(zip(hit["queue"], hit["index"], strict=True))
 
 
 def _offered(s: Scenario) -> list[float]:
     return [sum(stream.rate_at(j) for stream in s.streams) for j in range(s.intervals)]
 
 
-def _by_interval(s: Scenario, kpis: pd.DataFrame) -> pd.DataFrame:
-    return _pooled(kpis, ["index"]).reindex(range(s.intervals))
+_SHOWN = ("service_level", "service_level_ci", "abandonment")
+
+
+def _by_interval(s: Scenario, cells: pd.DataFrame) -> pd.DataFrame:
+    """Per interval index: chats (mean per run), volume-weighted SL (and CI) and abandonment."""
+    if cells.empty:
+        return pd.DataFrame(columns=["volume", *_SHOWN])
+    weighted = {k: cells[k].fillna(0) * cells["volume"] for k in _SHOWN}
+    parts = cells.assign(**weighted).groupby("index")[["volume", *_SHOWN]].sum()
+    out = pd.DataFrame({"volume": parts["volume"]})
+    for k in _SHOWN:
+        out[k] = parts[k] / parts["volume"].where(parts["volume"] > 0)
+    return out.reindex(range(s.intervals))
 
 
 def format_plan(s: Scenario, plan: StaffingPlan) -> str:
@@ -252,23 +292,29 @@ def format_plan(s: Scenario, plan: StaffingPlan) -> str:
     status = "met" if plan.met else "NOT met"
     lines = [f"{s.name}: fewest agents per interval for {' and '.join(goal)} ({status}, "
              f"{plan.rounds} simulation rounds)",
-             "Each group column: Erlang A seed -> count confirmed by simulation."]  # fmt: skip
+             "Each group column: Erlang A seed -> count confirmed by simulation. SL ± the "
+             "half-width of its 95% CI:",
+             "an interval whose CI spans the goal keeps its count."]  # fmt: skip
     groups = list(plan.counts)
     label = interval_label(s.start)
     rows = [
         {"interval": label("interval", j * s.interval), "chats/h": f"{plan.offered[j]:g}",
          **{g: f"{plan.erlang[g][j]} -> {plan.counts[g][j]}" for g in groups},
-         "SL": _pct(plan.kpis["service_level"].get(j)),
+         "SL": _pct(plan.kpis["service_level"].get(j), plan.kpis["service_level_ci"].get(j)),
          "aband.": _pct(plan.kpis["abandonment"].get(j))}
         for j in range(s.intervals)
     ]  # fmt: skip
-    hours = s.interval / 3600
-    rows.append({"interval": "agent-hours", **{g: f"{sum(plan.counts[g]) * hours:g}"
+    for j in range(plan.warmup_intervals):
+        rows[j]["SL"], rows[j]["aband."] = "warm-up", ""
+    hours, first = s.interval / 3600, plan.warmup_intervals
+    rows.append({"interval": "agent-hours", **{g: f"{sum(plan.counts[g][first:]) * hours:g}"
                                                for g in groups}})  # fmt: skip
     cols = [Col(name, name, "text") for name in ("chats/h", *groups, "SL", "aband.")]
     table = render(pd.DataFrame(rows).fillna(""), cols, ["interval"])
     return "\n".join([*lines, table, *plan.notes])
 
 
-def _pct(value: float | None) -> str:
-    return "-" if value is None or pd.isna(value) else f"{value:.1%}"
+def _pct(value: float | None, half: float | None = None) -> str:
+    if value is None or pd.isna(value):
+        return "-"
+    return f"{value:.1%}" if half is None or pd.isna(half) else f"{value:.1%} ±{half:.1%}"

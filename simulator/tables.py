@@ -14,7 +14,7 @@ import pandas as pd
 class Col:
     title: str
     name: str
-    kind: str = "count"  # count, pct, seconds, text
+    kind: str = "count"  # count, pct, seconds, text, runs
     optional: bool = False  # dropped when zero in every row
 
 
@@ -37,6 +37,8 @@ KPI_COLS = (
     Col("inactive", "inactive", optional=True),
     Col("refused", "refused", optional=True),
 )
+# How many replications a row rests on: counts average all of them, waits those with chats.
+RUNS_COL = Col("runs with chats", "replications_with_chats", "runs")
 KEY_TITLES = {"company": "company", "queue": "queue", "source": "source", "interval": "interval",
               "group": "agent group", "estimator": "estimator"}  # fmt: skip
 
@@ -60,6 +62,8 @@ def cell(row: pd.Series, col: Col) -> str:
         return "-"
     if col.kind == "text":
         return str(value)
+    if col.kind == "runs":  # replications with a row for the group / replications run
+        return f"{int(value)}/{int(row.get('replications', value))}"
     scale, suffix, digits = _unit(float(value), col.kind)
     text = f"{value * scale:,.{digits}f}{suffix}"
     if _missing(half):

@@ -9,6 +9,10 @@ from .hours import BusinessHours
 from .policy import AssignmentPolicy, LongestIdle
 
 GENERAL = "GENERAL"
+# Safe defaults: a console that drops gets 90 s to come back before its chats go back to the
+# queue; a heartbeat keeps an agent without a console there for 60 s.
+AGENT_GONE_GRACE = 90.0
+AGENT_LEASE = 60.0
 
 
 def queue_key(company: str, queue: str | None = None) -> str:
@@ -51,8 +55,11 @@ class EngineConfig:
     default_capacity: int = 1
     # Most chats an agent may hold: the cap in manual mode and the largest N of "available for N".
     manual_capacity: int = 10
-    # Seconds an agent who disconnects or becomes unavailable keeps their chats; None = forever.
-    agent_gone_grace: float | None = None
+    # Seconds an agent who disconnects or becomes unavailable keeps their chats; None = forever
+    # (unsafe: a console that never comes back keeps its chats for good).
+    agent_gone_grace: float | None = AGENT_GONE_GRACE
+    # Seconds one heartbeat keeps an agent with no open stream present (``Engine.heartbeat``).
+    agent_lease: float = AGENT_LEASE
     # Where such chats go; None = the front of the queue each chat came from.
     agent_gone_queue: str | None = None
     queues: dict[str, QueueConfig] = field(default_factory=dict)
@@ -72,6 +79,8 @@ class EngineConfig:
         rules = {**self.queues, "(default)": self.default_queue}
         for key, rule in rules.items():
             rule.check(key)
+        if not self.agent_lease > 0:
+            raise ValueError(f"agent_lease must be positive, not {self.agent_lease}")
         if not self.strict_queues:
             return
         targets = [(k, t) for k, r in rules.items() for t in r.targets()]

@@ -232,16 +232,21 @@ class Engine(Queries):
         roles: Sequence[str],
         permissions: Sequence[str],
         screen_name: str | None = None,
+        *,
+        connected: bool = True,
     ) -> list[ev.Event]:
         """Register or update an agent; signing in again with the same profile is a no-op.
 
         A token carries no screen name, so ``screen_name=None`` keeps the one the agent set.
+        ``connected`` says whether the agent's stream is open (the simulator's agents sit at
+        their consoles; the bridge's agent is there only with a stream or a lease), and matters
+        only when a signed-out agent signs in.
         """
         known = self.agents.get(agent_id)
         if screen_name is None and known is not None:
             screen_name = known.screen_name
         profile = first_name, last_name, list(queues), list(roles), list(permissions)
-        event = ev.AgentSignedIn(self._clock(), agent_id, *profile, screen_name)
+        event = ev.AgentSignedIn(self._clock(), agent_id, *profile, screen_name, connected)
         if known is not None and known.signed_in and same_profile(known, event):
             return []
         out: list[ev.Event] = []
@@ -278,6 +283,25 @@ class Engine(Queries):
             return out
         now = self._clock()
         self._emit(out, ev.AgentConnectionChanged(now, agent_id, connected))
+        self._fill(out, agent, now)
+        return out
+
+    def heartbeat(self, agent_id: str) -> list[ev.Event]:
+        """An agent without a console says it is there: a lease of ``agent_lease`` seconds.
+
+        The lease ends by itself (an engine timer), so a client that stops sending heartbeats
+        loses presence, and after the agent-gone grace its chats. It is renewed only once less
+        than half of it is left, so a client beating every ``agent_lease / 3`` seconds writes one
+        event per ``agent_lease / 2`` or so, not one per beat.
+        """
+        agent = self._agent(agent_id)
+        if not agent.signed_in:
+            raise err.WrongState(f"agent {agent_id!r} is not signed in")
+        now, lease = self._clock(), self.config.agent_lease
+        out: list[ev.Event] = []
+        if agent.lease_until is not None and agent.lease_until - now >= lease / 2:
+            return out
+        self._emit(out, ev.AgentLeaseRenewed(now, agent_id, now + lease))
         self._fill(out, agent, now)
         return out
 

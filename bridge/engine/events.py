@@ -1,4 +1,4 @@
-"""The event log schema, version 1: the single source of truth for bridge, simulator and reports.
+"""The event log schema: the single source of truth for bridge, simulator and reports.
 
 Events are facts in the past tense. They are ``slots=True`` dataclasses, not frozen (freezing
 makes each one about 3x slower to build); treat them as immutable by convention.
@@ -10,17 +10,19 @@ streams, the simulator's Parquet file and the reports' DataFrames::
      "chat_id": str | None, "agent_id": str | None, "payload": {...}}
 
 ``at`` is seconds: epoch time in the bridge, simulated time in the simulator. ``type`` is the
-class name, a stable identifier (never a module path). Old rows are upgraded on read by
-``UPCASTERS``, keyed by ``(type, version)``.
+class name, a stable identifier (never a module path); other modules never spell it, they use
+``ChatOpened.__name__`` (or ``EVENT_TYPES``), so a typo is a NameError, not a silent miss.
+
+Each type carries its own ``version``: bumping one type leaves every other type's rows as they
+are. An old row is upgraded on read by its type's chain of ``UPCASTERS``, keyed by
+``(type, version)``, each step taking a row one version up.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from typing import Any
-
-SCHEMA_VERSION = 1
+from typing import Any, ClassVar
 
 # Who a system message is for: everybody in the chat, or the agents only.
 AUDIENCE_ALL = "all"
@@ -37,6 +39,12 @@ CLOSE_INACTIVE = "inactive"
 @dataclass(slots=True)
 class Event:
     at: float
+    # This type's row version; bump it (and add an upcaster from the old one) to change fields.
+    version: ClassVar[int] = 1
+
+
+class UnreadableRow(ValueError):
+    """A stored row this code cannot read: an unknown type, or newer than its type's version."""
 
 
 # --- chats -------------------------------------------------------------------------------
@@ -203,6 +211,9 @@ class AgentSignedIn(Event):
     roles: list[str]
     permissions: list[str]
     screen_name: str | None = None
+    # Whether an agent stream was open when a signed-out agent signed in (v1 rows: always).
+    connected: bool = True
+    version: ClassVar[int] = 2  # v1 had no ``connected``: a sign-in counted as connected
 
 
 @dataclass(slots=True)
@@ -226,6 +237,21 @@ class AgentConnectionChanged(Event):
 
 @dataclass(slots=True)
 class AgentSignedOut(Event):
+    agent_id: str
+
+
+@dataclass(slots=True)
+class AgentLeaseRenewed(Event):
+    """A heartbeat: the agent counts as there until ``until`` (log time) unless renewed."""
+
+    agent_id: str
+    until: float
+
+
+@dataclass(slots=True)
+class AgentLeaseExpired(Event):
+    """No heartbeat renewed the lease in time: it ended, and the agent-gone grace may start."""
+
     agent_id: str
 
 
@@ -253,6 +279,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         AgentScreenNameSet,
         AgentConnectionChanged,
         AgentSignedOut,
+        AgentLeaseRenewed,
+        AgentLeaseExpired,
     )
 }
 
@@ -261,8 +289,16 @@ _PAYLOAD_FIELDS: dict[type[Event], tuple[str, ...]] = {
     cls: tuple(f.name for f in fields(cls) if f.name not in _HEADER) for cls in EVENT_TYPES.values()
 }
 
-# (type, version) -> function upgrading a row of that version to the next one.
+# (type, version) -> function upgrading a row of that type from that version to the next.
 UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+def _v1_signed_in_connected(row: dict[str, Any]) -> dict[str, Any]:
+    """Before v2 every sign-in counted as connected."""
+    return {**row, "payload": {**(row.get("payload") or {}), "connected": True}}
+
+
+UPCASTERS[(AgentSignedIn.__name__, 1)] = _v1_signed_in_connected
 
 
 def to_row(event: Event, seq: int | None = None) -> dict[str, Any]:
@@ -272,20 +308,36 @@ def to_row(event: Event, seq: int | None = None) -> dict[str, Any]:
         "seq": seq,
         "at": event.at,
         "type": cls.__name__,
-        "version": SCHEMA_VERSION,
+        "version": cls.version,
         "chat_id": getattr(event, "chat_id", None),
         "agent_id": getattr(event, "agent_id", None),
         "payload": {name: getattr(event, name) for name in _PAYLOAD_FIELDS[cls]},
     }
 
 
+def event_type(row: Mapping[str, Any]) -> type[Event]:
+    """The class of a stored row; refuses an unknown type or a version newer than the class."""
+    cls = EVENT_TYPES.get(row.get("type"))  # type: ignore[arg-type]
+    if cls is None:
+        raise UnreadableRow(f"unknown event type {row.get('type')!r}")
+    if row.get("version", cls.version) > cls.version:
+        raise UnreadableRow(
+            f"{cls.__name__} version {row['version']} is newer than this code's {cls.version}"
+        )
+    return cls
+
+
 def upcast(row: Mapping[str, Any]) -> dict[str, Any]:
-    """Bring a stored row of any older version up to ``SCHEMA_VERSION``."""
+    """Bring a stored row up to its type's current version, one upcaster step at a time."""
+    cls = event_type(row)
     current = dict(row)
-    while current.get("version", SCHEMA_VERSION) < SCHEMA_VERSION:
-        step = UPCASTERS[(current["type"], current["version"])]
-        current = step(current)
-        current["version"] += 1
+    version = current.get("version", cls.version)
+    for step in range(version, cls.version):
+        upgrade = UPCASTERS.get((cls.__name__, step))
+        if upgrade is None:
+            raise UnreadableRow(f"no upcaster for {cls.__name__} version {step}")
+        current = upgrade(current)
+    current["version"] = cls.version
     return current
 
 

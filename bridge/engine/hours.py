@@ -6,6 +6,7 @@ Pure functions of ``now`` (epoch seconds) so the bridge (wall clock) and the sim
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -47,13 +48,22 @@ class BusinessHours:
 
 def _span(day: str, start: str, end: str) -> tuple[time, time]:
     """A span must end after it starts: one past midnight would silently never be open."""
-    span = _parse(start), _parse(end)
+    span = parse_time_of_day(start), parse_time_of_day(end)
     if span[0] >= span[1]:
         raise ValueError(f"{day} {start}-{end} ends before it starts: split it at midnight")
     return span
 
 
-def _parse(text: str) -> time:
+_TIME_OF_DAY = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
+
+
+def parse_time_of_day(text: object) -> time:
+    """``8:00``, ``08:00``, ``17:30:15`` or ``24:00`` (the end of the day): the one reading of
+    a time of day, used by the engine, the bridge settings and the scenario schema alike."""
     if text in ("24:00", "24:00:00"):
         return time.max
-    return time.fromisoformat(text)
+    match = _TIME_OF_DAY.match(text) if isinstance(text, str) else None
+    if match is None:
+        raise ValueError(f'{text!r} is not a time of day: write HH:MM, such as "08:00"')
+    hours, minutes, seconds = match.groups()
+    return time(int(hours), int(minutes), int(seconds or 0))

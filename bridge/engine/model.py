@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import OrderedDict, deque
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from typing import Any
 
 from .config import QueueConfig
 
@@ -13,6 +14,21 @@ CLOSED = "closed"
 
 IT_AGENT_ROLE = "IT Agent"
 CHAT_PERMISSION = "ESChat_Agent"
+
+
+def is_permitted(roles: Collection[str], permissions: Collection[str]) -> bool:
+    """Live Chat needs the IT Agent role and the ESChat_Agent permission (the reports ask too)."""
+    return IT_AGENT_ROLE in roles and CHAT_PERMISSION in permissions
+
+
+def is_present(signed_in: Any, available: Any, connected: Any, leased: Any) -> Any:
+    """The one rule of presence: signed in, available, and there — an open agent stream or an
+    unexpired heartbeat lease. Never a one-off request: both ways in end by themselves.
+
+    Written with ``&``/``|`` so that it takes plain bools (the engine) and boolean arrays alike
+    (the reports' agent facts apply the same rule to a whole log at once).
+    """
+    return signed_in & available & (connected | leased)
 
 
 class Chat:
@@ -90,6 +106,8 @@ class Agent:
         "inbox",
         "joined_text",
         "last_name",
+        "lease_until",
+        "leases",
         "listed",
         "permissions",
         "permitted",
@@ -126,7 +144,9 @@ class Agent:
         self.permissions: frozenset[str] = frozenset()
         self.signed_in = False
         self.available = False
-        self.connected = True
+        self.connected = True  # an agent stream (console) is open, as the driver reports it
+        self.lease_until: float | None = None  # a heartbeat's lease keeps the agent there until
+        self.leases = 0  # bumps with each renewal; stale lease timers compare it
         self.capacity = 0
         self.chats: dict[str, None] = {}  # My chats, in acceptance order
         self.inbox: dict[str, None] = {}  # chats transferred to this agent by name
@@ -142,8 +162,9 @@ class Agent:
             self.screen_name or f"{self.first_name} {self.last_name}".strip() or self.id
         )
         self.joined_text = f"{self.display_name} has joined the chat."  # said per assignment
-        self.permitted = IT_AGENT_ROLE in self.roles and CHAT_PERMISSION in self.permissions
-        self.present = self.signed_in and self.available and self.connected
+        self.permitted = is_permitted(self.roles, self.permissions)
+        leased = self.lease_until is not None
+        self.present = is_present(self.signed_in, self.available, self.connected, leased)
         self.serving = self.present and self.permitted  # only such agents receive chats
         self.accepting = self.serving and auto_accept  # gets chats without a click
 

@@ -11,10 +11,15 @@ from .model import QUEUED, Agent, Chat, Queue
 
 class Queries(Checks):
     def can_see(self, agent: Agent, chat: Chat) -> bool:
-        """Whether the agent may view the chat: its queues, sent to it, or held by it before."""
+        """Whether the agent may view the chat: its queues, sent to it, or held by it before.
+
+        A chat sent to a named agent is hidden from the rest of its queue, but not from the
+        agents who held it: the sender keeps reading what it transferred (its actions go)."""
+        if agent.id in chat.agents_seen:
+            return True
         if chat.target_agent is not None:
             return chat.target_agent == agent.id
-        return chat.queue in agent.queues or agent.id in chat.agents_seen
+        return chat.queue in agent.queues
 
     def _can_take(self, agent: Agent, chat: Chat) -> bool:
         """Whether the agent may accept the waiting chat: one of its own support queues (the
@@ -98,6 +103,33 @@ class Queries(Checks):
             "free_capacity": sum(max(a.free_slots, 0) for a in serving),
             "queue_length": waiting,
             "estimated_wait": estimator.estimate(self._peek(key), waiting + 1, now),
+        }
+
+    def presence(self, agent_id: str) -> dict[str, Any]:
+        """Whether the agent counts as there, and why: its stream or its heartbeat's lease."""
+        agent = self._agent(agent_id)
+        return {
+            "agent_id": agent.id,
+            "signed_in": agent.signed_in,
+            "present": agent.present,
+            "stream_open": agent.connected,
+            "lease_expires_at": agent.lease_until,
+            "lease_seconds": self.config.agent_lease,
+        }
+
+    def connected_agents(self) -> list[str]:
+        """Agents whose stream the driver last reported open."""
+        return [a.id for a in self.agents.values() if a.connected]
+
+    def staffing(self, key: str) -> dict[str, int]:
+        """Who works the queue now, by the one rule of presence (``Agent.serving``): agents able
+        to take a chat (serving, a free slot), agents holding chats, and chats of it held."""
+        agents = [a for a in self.agents.values() if a.signed_in and key in a.queues]
+        return {
+            "available": sum(1 for a in agents if a.serving and a.free_slots > 0),
+            "busy": sum(1 for a in agents if a.chats),
+            "held": sum(1 for a in agents for c in a.chats if self.chats[c].queue == key),
+            "slots": self.queues[key].slots if key in self.queues else 0,
         }
 
     def _peek(self, key: str) -> Queue:

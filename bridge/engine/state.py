@@ -20,6 +20,7 @@ MAX_WAIT = "max_wait"
 AGENT_GONE = "agent_gone"
 INACTIVITY_WARN = "inactivity_warn"
 INACTIVITY_CLOSE = "inactivity_close"
+LEASE = "lease"
 
 
 class EngineState:
@@ -271,7 +272,8 @@ def _signed_in(s: EngineState, e: ev.AgentSignedIn) -> None:
     agent.homes = tuple(s._queue(key) for key in agent.queues)
     agent.roles, agent.permissions = frozenset(e.roles), frozenset(e.permissions)
     if not agent.signed_in:
-        agent.signed_in = agent.available = agent.connected = True
+        agent.signed_in = agent.available = True
+        agent.connected = e.connected
         cfg = s.config
         agent.capacity = cfg.default_capacity if cfg.auto_accept else cfg.manual_capacity
     s._presence(agent, was_serving, e.at)
@@ -301,7 +303,29 @@ def _signed_out(s: EngineState, e: ev.AgentSignedOut) -> None:
     agent = s.agents[e.agent_id]
     was_serving = agent.serving
     agent.signed_in = False
+    agent.lease_until = None  # a sign-out ends the lease too: signing in again needs a new one
     s._presence(agent, was_serving, e.at)
+
+
+def _lease_renewed(s: EngineState, e: ev.AgentLeaseRenewed) -> None:
+    agent = s.agents[e.agent_id]
+    agent.leases += 1  # a token never reused: a deadline could repeat after a sign-out
+    _lease(s, agent, e.until, e.at)
+    s._schedule(e.until, LEASE, agent.id, agent.leases)
+
+
+def _lease_expired(s: EngineState, e: ev.AgentLeaseExpired) -> None:
+    _lease(s, s.agents[e.agent_id], None, e.at)
+
+
+def _lease(s: EngineState, agent: Agent, until: float | None, at: float) -> None:
+    """A renewal or an expiry that leaves presence as it was (a stream is open, or the lease
+    just got longer) does not touch the agent: its place in the idle line stays."""
+    was_serving, was_present = agent.serving, agent.present
+    agent.lease_until = until
+    agent.refresh(s.config.auto_accept)
+    if agent.present != was_present:
+        s._presence(agent, was_serving, at)
 
 
 _APPLY: dict[type, Callable[[Any, Any], None]] = {
@@ -326,5 +350,7 @@ _APPLY: dict[type, Callable[[Any, Any], None]] = {
     ev.AgentScreenNameSet: _screen_name,
     ev.AgentConnectionChanged: _connection,
     ev.AgentSignedOut: _signed_out,
+    ev.AgentLeaseRenewed: _lease_renewed,
+    ev.AgentLeaseExpired: _lease_expired,
 }
 assert set(_APPLY) == set(ev.EVENT_TYPES.values()), "every event type needs an applier"

@@ -1,4 +1,4 @@
-"""Timers inside the engine: maximum wait, agent-gone grace and user inactivity.
+"""Timers inside the engine: maximum wait, agent-gone grace, user inactivity and heartbeat leases.
 
 Appliers schedule deadlines in one heap; drivers ask ``next_deadline()`` and call
 ``advance(now)``. A fired timer re-checks the state through its token, so a timer made stale
@@ -12,7 +12,7 @@ import heapq
 from . import events as ev
 from .model import ASSIGNED, QUEUED, Agent
 from .routing import Routing
-from .state import AGENT_GONE, INACTIVITY_CLOSE, INACTIVITY_WARN, MAX_WAIT
+from .state import AGENT_GONE, INACTIVITY_CLOSE, INACTIVITY_WARN, LEASE, MAX_WAIT
 
 
 class Timers(Routing):
@@ -47,6 +47,9 @@ class Timers(Routing):
             return (
                 agent.gone_token == token and not agent.serving and bool(agent.chats or agent.inbox)
             )
+        if kind == LEASE:
+            agent = self.agents[key]
+            return agent.lease_until is not None and agent.leases == token
         chat = self.chats[key]
         if kind == MAX_WAIT:
             return chat.state == QUEUED and chat.stint == token and chat.target_agent is None
@@ -72,6 +75,10 @@ class Timers(Routing):
             return
         self._say(out, chat, at, "no_agent", "No agent is available right now. Please try later.")
         self._emit(out, ev.ChatClosed(at, chat.id, None, ev.CLOSE_NO_AGENT))
+
+    def _lease_over(self, out: list[ev.Event], at: float, agent_id: str) -> None:
+        """No heartbeat renewed the lease: the agent is gone unless a stream is open."""
+        self._emit(out, ev.AgentLeaseExpired(at, agent_id))
 
     def _agent_gone(self, out: list[ev.Event], at: float, agent_id: str) -> None:
         agent = self.agents[agent_id]
@@ -124,4 +131,5 @@ _FIRE = {
     AGENT_GONE: Timers._agent_gone,
     INACTIVITY_WARN: Timers._inactivity_warn,
     INACTIVITY_CLOSE: Timers._inactivity_close,
+    LEASE: Timers._lease_over,
 }

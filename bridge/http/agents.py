@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -15,6 +15,7 @@ from bridge.runtime.runner import agent_name
 from . import auth
 from .apidoc import doc
 from .keys import bridge_key
+from .limits import large_body
 from .schemas import (
     AbandonIn,
     ActionOut,
@@ -25,17 +26,20 @@ from .schemas import (
     CountsOut,
     DirectoryOut,
     EmptyIn,
+    In,
     MessageIn,
     NoteIn,
     PostedOut,
+    PresenceOut,
     ScreenNameIn,
     TransferIn,
     parse_body,
 )
-from .users import post
+from .users import post_once
 from .views import summary
 
 routes = web.RouteTableDef()
+B = TypeVar("B", bound=In)
 P = "/api/v1/agent"
 
 
@@ -69,9 +73,10 @@ async def get_me(request: web.Request) -> web.Response:
     auth="agent",
 )
 async def put_availability(request: web.Request) -> web.Response:
-    claims, agent = await auth.active_agent(request)
+    claims = auth.permitted_claims(request)
+    body = await parse_body(request, AvailabilityIn)  # a bad body signs nobody in
+    agent = await auth.signed_in(request, claims)
     bridge = request.app[bridge_key]
-    body = await parse_body(request, AvailabilityIn)
     await bridge.runner.run(
         lambda: bridge.engine.set_availability(claims.agent_id, body.available, body.capacity)
     )
@@ -86,12 +91,44 @@ async def put_availability(request: web.Request) -> web.Response:
     auth="agent",
 )
 async def put_screen_name(request: web.Request) -> web.Response:
-    claims, agent = await auth.active_agent(request)
+    claims = auth.permitted_claims(request)
+    body = await parse_body(request, ScreenNameIn)  # a bad body signs nobody in
+    agent = await auth.signed_in(request, claims)
     bridge = request.app[bridge_key]
-    body = await parse_body(request, ScreenNameIn)
     name = (body.screen_name or "").strip() or None
     await bridge.runner.run(lambda: bridge.engine.set_screen_name(claims.agent_id, name))
     return web.json_response(me(bridge, agent))
+
+
+@routes.post(f"{P}/heartbeat")
+@doc(
+    "I am here without a console: a lease of engine.agent_lease seconds (beat every third)",
+    body=EmptyIn,
+    response=PresenceOut,
+    auth="agent",
+)
+async def heartbeat(request: web.Request) -> web.Response:
+    claims = auth.permitted_claims(request)
+    await parse_body(request, EmptyIn)  # a bad body signs nobody in
+    await auth.signed_in(request, claims)
+    bridge = request.app[bridge_key]
+    await bridge.runner.run(lambda: bridge.engine.heartbeat(claims.agent_id))
+    return web.json_response(bridge.engine.presence(claims.agent_id))
+
+
+@routes.post(f"{P}/sign-out")
+@doc(
+    "Sign out now: my chats and the chats sent to me go back to the front of their queues",
+    body=EmptyIn,
+    response=PresenceOut,
+    auth="agent",
+)
+async def sign_out(request: web.Request) -> web.Response:
+    claims = auth.agent_claims(request)  # no sign-in first: signing out signs nobody in
+    bridge = request.app[bridge_key]
+    await parse_body(request, EmptyIn)
+    await bridge.runner.run(lambda: bridge.engine.sign_out(claims.agent_id))
+    return web.json_response(bridge.engine.presence(claims.agent_id))
 
 
 @routes.get(f"{P}/counts")
@@ -148,25 +185,30 @@ async def get_chat(request: web.Request) -> web.Response:
     auth="agent",
 )
 async def accept(request: web.Request) -> web.Response:
-    chat_id, claims, bridge = await _chat_action(request, EmptyIn)
+    chat_id, claims, bridge, _ = await _chat_action(request, EmptyIn)
     await bridge.runner.run(lambda: bridge.engine.accept(chat_id, claims.agent_id))
     return web.json_response(chat_with_history(bridge, chat_id))
 
 
 @routes.post(f"{P}/chats/{{chat_id}}/messages")
-@doc("Post a message to the user", body=MessageIn, response=PostedOut, status=201, auth="agent")
+@large_body
+@doc(
+    "Post a message to the user",
+    body=MessageIn,
+    response=PostedOut,
+    status=201,
+    also=(200,),  # the same Idempotency-Key again: the first answer
+    auth="agent",
+)
 async def post_message(request: web.Request) -> web.Response:
-    chat_id, claims, bridge = await _chat_action(request, None)
-    body = await parse_body(request, MessageIn)
-    row = await post(bridge, chat_id, body, claims.agent_id)
-    return web.json_response({"seq": row["seq"], "n": row["payload"]["n"]}, status=201)
+    chat_id, claims, _, body = await _chat_action(request, MessageIn)
+    return await post_once(request, chat_id, body, claims.agent_id)
 
 
 @routes.post(f"{P}/chats/{{chat_id}}/notes")
 @doc("Add a note only agents see", body=NoteIn, response=PostedOut, status=201, auth="agent")
 async def add_note(request: web.Request) -> web.Response:
-    chat_id, claims, bridge = await _chat_action(request, None)
-    body = await parse_body(request, NoteIn)
+    chat_id, claims, bridge, body = await _chat_action(request, NoteIn)
     rows = await bridge.runner.run(
         lambda: bridge.engine.add_note(chat_id, claims.agent_id, body.text)
     )
@@ -181,8 +223,7 @@ async def add_note(request: web.Request) -> web.Response:
     auth="agent",
 )
 async def transfer(request: web.Request) -> web.Response:
-    chat_id, claims, bridge = await _chat_action(request, None)
-    body = await parse_body(request, TransferIn)
+    chat_id, claims, bridge, body = await _chat_action(request, TransferIn)
     return await _act(
         bridge,
         chat_id,
@@ -195,7 +236,7 @@ async def transfer(request: web.Request) -> web.Response:
 @routes.post(f"{P}/chats/{{chat_id}}/end")
 @doc("End Chat: close it and tell the user", body=EmptyIn, response=ActionOut, auth="agent")
 async def end(request: web.Request) -> web.Response:
-    chat_id, claims, bridge = await _chat_action(request, EmptyIn)
+    chat_id, claims, bridge, _ = await _chat_action(request, EmptyIn)
     return await _act(bridge, chat_id, lambda: bridge.engine.end(chat_id, claims.agent_id))
 
 
@@ -207,8 +248,7 @@ async def end(request: web.Request) -> web.Response:
     auth="agent",
 )
 async def abandon(request: web.Request) -> web.Response:
-    chat_id, claims, bridge = await _chat_action(request, None)
-    body = await parse_body(request, AbandonIn)
+    chat_id, claims, bridge, body = await _chat_action(request, AbandonIn)
     return await _act(
         bridge,
         chat_id,
@@ -234,15 +274,16 @@ async def directory(request: web.Request) -> web.Response:
     return web.json_response({"agents": agents, "queues": sorted(engine.queues)})
 
 
-async def _chat_action(
-    request: web.Request, empty: type[EmptyIn] | None
-) -> tuple[str, AgentClaims, Bridge]:
-    """The chat id, the agent (who must be able to see the chat) and the bridge."""
+async def _chat_action(request: web.Request, body: type[B]) -> tuple[str, AgentClaims, Bridge, B]:
+    """The chat id, the agent (who must be able to see the chat), the bridge and the body.
+
+    The order is the point: 401/403 first, then the body, then the sign-in, so that a refused
+    token or a bad body (422) signs nobody in."""
     chat_id = request.match_info["chat_id"]
+    auth.permitted_claims(request)
+    parsed = await parse_body(request, body)
     claims, _ = await auth.agent_who_sees(request, chat_id)
-    if empty is not None:
-        await parse_body(request, empty)
-    return chat_id, claims, request.app[bridge_key]
+    return chat_id, claims, request.app[bridge_key], parsed
 
 
 async def _act(bridge: Bridge, chat_id: str, command: Callable[[], list[Event]]) -> web.Response:

@@ -11,7 +11,7 @@ import hmac
 from aiohttp import web
 
 from bridge.engine.errors import NotPermitted
-from bridge.engine.model import Agent
+from bridge.engine.model import CHAT_PERMISSION, IT_AGENT_ROLE, Agent, is_permitted
 from bridge.runtime import AgentClaims, Unauthorized
 from bridge.settings import SourceSettings
 
@@ -47,17 +47,30 @@ def agent_claims(request: web.Request, *, query: bool = False) -> AgentClaims:
     return request.app[bridge_key].signer.agent(bearer(request, query=query))
 
 
-async def active_agent(request: web.Request, *, query: bool = False) -> tuple[AgentClaims, Agent]:
-    """The token's agent, signed into the engine, with the Live Chat role and permission."""
-    bridge = request.app[bridge_key]
+def permitted_claims(request: web.Request, *, query: bool = False) -> AgentClaims:
+    """A verified agent token that passes the engine's one rule (``is_permitted``), checked
+    before anything is written: a refused token signs nobody in and leaves the log as it was."""
     claims = agent_claims(request, query=query)
-    await bridge.runner.run(bridge.present(claims))
-    agent = bridge.engine.agents[claims.agent_id]
-    if not agent.permitted:
+    if not is_permitted(claims.roles, claims.permissions):
         raise NotPermitted(
-            f"agent {claims.agent_id!r} needs the IT Agent role and the ESChat_Agent permission"
+            f"agent {claims.agent_id!r} needs the {IT_AGENT_ROLE} role and the "
+            f"{CHAT_PERMISSION} permission"
         )
-    return claims, agent
+    return claims
+
+
+async def signed_in(request: web.Request, claims: AgentClaims) -> Agent:
+    """Sign permitted claims into the engine (a no-op when nothing changed). Handlers that
+    read a body call ``permitted_claims``, then parse, then this: a bad body writes nothing."""
+    bridge = request.app[bridge_key]
+    await bridge.runner.run(bridge.sign_in(claims))
+    return bridge.engine.agents[claims.agent_id]
+
+
+async def active_agent(request: web.Request, *, query: bool = False) -> tuple[AgentClaims, Agent]:
+    """The token's agent, with the Live Chat role and permission, signed into the engine."""
+    claims = permitted_claims(request, query=query)
+    return claims, await signed_in(request, claims)
 
 
 def user_of(request: web.Request, chat_id: str, *, query: bool = False) -> None:

@@ -16,8 +16,18 @@ same idempotency, the conversation id as the key):
   virtual-agent handoff may carry: any other is refused (422 ``attachments_not_allowed``) and
   nothing is stored.
 
+Later ``message`` activities on the same conversation are the user's messages in the chat
+(found by the conversation's idempotency key; the activity id keeps a redelivered one from
+being posted twice): the bot needs no relay. A message on a conversation that was never
+handed over is 404 ``unknown_conversation``; any other activity is 422 ``invalid_body``.
+
+Who may send activities: the Bot Connector, by its JWT (``bridge.http.botframework_auth``;
+``botframework.auth: false`` takes the source's ``X-API-Key`` instead, for development).
+
 Answers go to the conversation over ``serviceUrl`` (see ``bridge.runtime.handoff_status``):
-the source must have a ``callback_secret``, with which they are signed.
+the source must have a ``callback_secret``, with which they are signed, and its
+``callback_allow`` must admit the ``serviceUrl`` (else 422 ``callback_not_allowed`` and
+nothing is stored, nor answered).
 """
 
 from __future__ import annotations
@@ -27,22 +37,25 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
 from aiohttp import web
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, RootModel
 
-from bridge.engine.errors import LivechatError
+from bridge.engine.errors import LivechatError, NotFound
 from bridge.runtime.handoff_status import (
     DETAIL_KEY,
     FAILED,
     HandoffStatusNotifier,
+    activities_url,
     status_activity,
 )
 from bridge.settings import SourceSettings
+from bridge.webhooks import check_target
 
-from . import auth, handoffs
+from . import auth, handoffs, idempotency, users
 from .apidoc import doc
-from .errors import CallbackNotAllowed
+from .botframework_auth import ConnectorIdentity, channel_source, check_activity
 from .keys import bridge_key
-from .schemas import HandoffIn, HandoffOut, parse_body
+from .limits import large_body
+from .schemas import HandoffIn, HandoffOut, MessageIn, PostedOut, parse_body
 
 routes = web.RouteTableDef()
 TRANSCRIPT = "transcript"  # the attachment's name, compared case-insensitively
@@ -50,6 +63,7 @@ MAX_LINES = 500
 MAX_TEXT = 8000
 DEFAULT_QUESTION = "Handed over by the virtual agent"
 botframework_key = web.AppKey("botframework", HandoffStatusNotifier)
+identity_key = web.AppKey("botframework_identity", ConnectorIdentity)
 
 Short = Annotated[str, Field(min_length=1, max_length=500)]
 
@@ -112,6 +126,31 @@ class HandoffActivity(Wire):
     value: HandoffContext
     relates_to: ConversationReference | None = Field(default=None, alias="relatesTo")
     attachments: Annotated[list[WireAttachment], Field(max_length=50)] = []
+
+
+class MessageActivity(Wire):
+    """A later user message on a handed-over conversation."""
+
+    type: Literal["message"]
+    id: str | None = None
+    sender: Account = Field(alias="from")
+    conversation: Conversation
+    service_url: AnyHttpUrl = Field(alias="serviceUrl")
+    channel_id: str | None = Field(default=None, alias="channelId")
+    text: Annotated[str, Field(min_length=1, max_length=MAX_TEXT, pattern=r"\S")]
+
+
+class IncomingActivity(RootModel[Annotated[HandoffActivity | MessageActivity,
+                                           Field(discriminator="type")]]):  # fmt: skip
+    """What the route takes: a handoff.initiate event, or a user message after it."""
+
+
+class ActivityAnswer(RootModel[HandoffOut | PostedOut]):
+    """The handoff's answer (handoff.initiate), or the posted message's (message)."""
+
+
+class UnknownConversation(NotFound):
+    code = "unknown_conversation"
 
 
 def reference_of(activity: HandoffActivity) -> dict[str, Any]:
@@ -181,24 +220,34 @@ def idempotency_key(conversation_id: str) -> str:
     return "sha256:" + hashlib.sha256(conversation_id.encode()).hexdigest()
 
 
-def _check_callbacks(src: SourceSettings) -> None:
-    if src.publishable or src.callback_secret is None:
-        raise CallbackNotAllowed(
-            f"source {src.name!r} has no callback secret: handoff.status cannot be sent"
-        )
-
-
 @routes.post("/api/v1/botframework/activities")
-@doc("Bot Framework handoff.initiate: hand the bot's conversation over; handoff.status "
-     "events follow on the conversation", body=HandoffActivity, response=HandoffOut,
-     status=201, auth="source")  # fmt: skip
-async def initiate(request: web.Request) -> web.Response:
+@large_body  # a bot's transcript can be long
+@doc("Bot Framework activities: handoff.initiate hands the bot's conversation over "
+     "(handoff.status events follow on the conversation); later message activities are the "
+     "user's messages", body=IncomingActivity, response=ActivityAnswer, status=201, also=(200,),
+     errors=(429,), auth=("botframework", "source"))  # fmt: skip
+async def receive(request: web.Request) -> web.Response:
+    """Authenticate first (nothing is read or stored for a refused token), then dispatch."""
+    settings = request.app[bridge_key].settings.botframework
+    token = await request.app[identity_key].claims(request) if settings.auth else None
+    activity = (await parse_body(request, IncomingActivity)).root
+    if token is not None:
+        check_activity(token, str(activity.service_url), activity.channel_id)
+        src = channel_source(request, settings)
+    else:
+        src = auth.source(request)
+    if isinstance(activity, MessageActivity):
+        return await user_message(request, src, activity)
+    return await initiate(request, src, activity)
+
+
+async def initiate(
+    request: web.Request, src: SourceSettings, activity: HandoffActivity
+) -> web.Response:
     bridge = request.app[bridge_key]
-    src = auth.source(request)
-    activity = await parse_body(request, HandoffActivity)
-    _check_callbacks(src)
-    body = to_handoff(activity)
     reference = reference_of(activity)
+    check_target(src, activities_url(reference))  # 422 callback_not_allowed, nothing stored
+    body = to_handoff(activity)
     key = idempotency_key(activity.conversation.id)
     try:
         answer, created = await handoffs.hand_off(
@@ -211,11 +260,34 @@ async def initiate(request: web.Request) -> web.Response:
     return web.json_response(answer, status=201 if created else 200)
 
 
+async def user_message(
+    request: web.Request, src: SourceSettings, activity: MessageActivity
+) -> web.Response:
+    """Into the conversation's chat, once per activity id (``PostedOut``)."""
+    bridge = request.app[bridge_key]
+    stored = bridge.store.idempotent_answer(src.name, idempotency_key(activity.conversation.id))
+    if stored is None:
+        raise UnknownConversation(
+            f"conversation {activity.conversation.id!r} was not handed over (handoff.initiate)"
+        )
+    chat_id = stored[0]["chat_id"]
+    body = MessageIn(text=activity.text)
+    answer, created = await idempotency.once(
+        bridge,
+        idempotency.claim(f"user@{chat_id}", activity.id, body),
+        lambda found: users.post(bridge, chat_id, body, None, found),
+    )
+    return web.json_response(answer, status=201 if created else 200)
+
+
 async def botframework_ctx(app: web.Application) -> AsyncIterator[None]:
     """Refused handoffs are answered here; committed rows are answered by the bridge's
     durable callback outbox (``handoff_status.outgoing``)."""
-    app[botframework_key] = HandoffStatusNotifier(app[bridge_key])
+    bridge = app[bridge_key]
+    app[botframework_key] = HandoffStatusNotifier(bridge)
+    app[identity_key] = ConnectorIdentity(bridge.settings.botframework)
     yield
+    await app[identity_key].close()
 
 
 def setup(app: web.Application) -> None:

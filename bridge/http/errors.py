@@ -1,4 +1,7 @@
-"""The one place errors become HTTP answers: ``{"code", "detail"}`` with a fitting status.
+"""The one place errors become HTTP answers: RFC 9457 problem details with a fitting status.
+
+Every error body is ``application/problem+json``: ``type``, ``title``, ``status``, ``detail`` (a
+sentence) and our stable ``code``, which clients branch on; field errors ride in ``errors``.
 
 Domain errors never know about HTTP; this table does, looked up along the exception's MRO so
 a new subclass (a workspace error, say) gets its family's status without being listed.
@@ -7,6 +10,7 @@ a new subclass (a workspace error, say) gets its family's status without being l
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from http import HTTPStatus
 from typing import Any
 
 import structlog
@@ -15,10 +19,12 @@ from pydantic import ValidationError
 
 from bridge.engine import errors as err
 from bridge.runtime.attachments import AttachmentTooLarge, AttachmentTypeNotAllowed
+from bridge.runtime.oidc import OidcUnavailable
+from bridge.runtime.ratelimit import RateLimited
 from bridge.runtime.tokens import Unauthorized
 from bridge.runtime.writer import StoreFailed
 
-from .keys import bridge_key
+from .limits import BodyTooLarge
 
 log = structlog.get_logger("bridge.http")
 
@@ -39,8 +45,10 @@ class InvalidQuery(err.LivechatError):
         self.detail = detail
 
 
-class CallbackNotAllowed(err.InvalidCommand):
-    code = "callback_not_allowed"
+class UpgradeRequired(err.LivechatError):
+    """A plain HTTP request to a WebSocket route."""
+
+    code = "websocket_upgrade_required"
 
 
 STATUS: dict[type[Exception], int] = {
@@ -59,7 +67,11 @@ STATUS: dict[type[Exception], int] = {
     InvalidQuery: 422,
     AttachmentTooLarge: 413,
     AttachmentTypeNotAllowed: 415,
+    BodyTooLarge: 413,
+    RateLimited: 429,
+    UpgradeRequired: 426,
     StoreFailed: 503,
+    OidcUnavailable: 502,
 }
 # Where the API contract names a code other than the domain's own.
 CODES: dict[type[Exception], str] = {err.OutOfReach: "forbidden"}
@@ -77,8 +89,34 @@ _VALIDATION_OPTIONS: dict[str, bool] = {
 }
 
 
+PROBLEM_TYPE = "application/problem+json"
+# RFC 9457 ``type``: a tag URI per code (names the problem; nothing to dereference).
+PROBLEM_URI = "tag:livechat,2026:problems/"
+
+
 def problem(status: int, code: str, detail: Any) -> web.Response:
-    return web.json_response({"code": code, "detail": detail}, status=status)
+    """RFC 9457 problem details plus our stable ``code``; field errors go in ``errors``."""
+    body: dict[str, Any] = {
+        "type": PROBLEM_URI + code,
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if isinstance(detail, list):
+        body["errors"] = detail
+        body["detail"] = _summary(detail)
+    return web.json_response(body, status=status, content_type=PROBLEM_TYPE)
+
+
+def _summary(errors: list[dict[str, Any]]) -> str:
+    """One sentence for people: ``customer.id: Field required; ...``."""
+    parts = []
+    for error in errors[:5]:
+        where = ".".join(str(p) for p in error.get("loc", ()))
+        parts.append(f"{where}: {error.get('msg', '')}" if where else str(error.get("msg", "")))
+    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+    return "; ".join(parts) + more
 
 
 def status_of(exc: Exception) -> int:
@@ -97,25 +135,29 @@ def answer_error(exc: Exception) -> web.Response:
         return problem(422, "invalid_body", detail)
     if isinstance(exc, (err.LivechatError, StoreFailed)):
         code = CODES.get(type(exc), getattr(exc, "code", "error"))
-        return problem(status_of(exc), code, getattr(exc, "detail", None) or str(exc))
+        response = problem(status_of(exc), code, getattr(exc, "detail", None) or str(exc))
+        if isinstance(exc, RateLimited):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        if isinstance(exc, UpgradeRequired):
+            response.headers.update({"Upgrade": "websocket", "Connection": "Upgrade"})
+        return response
     if isinstance(exc, web.HTTPException):
-        return problem(exc.status, _HTTP_CODES.get(exc.status, "http_error"), exc.reason)
+        response = problem(exc.status, _HTTP_CODES.get(exc.status, "http_error"), exc.reason)
+        if "Allow" in exc.headers:  # 405: which methods the resource does take
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
     log.exception("unhandled_error", error=repr(exc))
     return problem(500, "internal_error", "the bridge failed to handle this request")
 
 
 @web.middleware
 async def problems(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Turn every error into a problem answer, and count each request by route and status."""
+    """Turn every error into a problem answer (``observe``, outside, times and counts it)."""
     try:
-        response = await handler(request)
+        return await handler(request)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        response = answer_error(exc)
+        return answer_error(exc)
     except Exception as exc:
-        response = answer_error(exc)
-    resource = request.match_info.route.resource
-    route = resource.canonical if resource is not None else "unmatched"
-    request.app[bridge_key].metrics.count_request(request.method, route, response.status)
-    return response
+        return answer_error(exc)

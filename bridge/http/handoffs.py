@@ -6,28 +6,29 @@ reads what a user about to chat may know, or opens a chat the source is allowed 
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import Any
 
 from aiohttp import web
 
-from bridge.engine.errors import InvalidCommand
 from bridge.runtime import Bridge
 from bridge.runtime.attachments import describe, prepare
 from bridge.settings import SourceSettings
 from bridge.store import EventStore, Row, SideWrite
+from bridge.webhooks import check_target
 
-from . import auth
+from . import auth, idempotency
 from .apidoc import doc
-from .errors import CallbackNotAllowed, Forbidden
+from .errors import Forbidden
+from .idempotency import IDEMPOTENCY_HEADER, Claim
 from .keys import bridge_key
+from .limits import large_body, rate_limits_key
 from .schemas import (
     AvailabilityOut,
     AvailabilityQuery,
     HandoffIn,
     HandoffOut,
-    Out,
+    QueuesOut,
     parse_body,
     parse_query,
 )
@@ -35,35 +36,22 @@ from .views import handoff_answer
 
 routes = web.RouteTableDef()
 
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-
-
-class InvalidIdempotencyKey(InvalidCommand):
-    code = "invalid_idempotency_key"
-
-
-class QueueOut(Out):
-    key: str
-    company: str
-    name: str
-    open: bool  # within business hours now (always true for a queue without hours)
-
-
-class QueuesOut(Out):
-    queues: list[QueueOut]
-
 
 @routes.post("/api/v1/handoffs")
+@large_body
 @doc(
     "Hand a chat over to the live agents",
     body=HandoffIn,
     response=HandoffOut,
     status=201,
+    also=(200,),  # the same Idempotency-Key again: the first answer
+    errors=(429,),
     auth="source",
 )
 async def create_handoff(request: web.Request) -> web.Response:
     bridge = request.app[bridge_key]
     src = auth.source(request)
+    request.app[rate_limits_key].check_handoff(request, src)
     body = await parse_body(request, HandoffIn)
     answer, created = await hand_off(bridge, src, body, request.headers.get(IDEMPOTENCY_HEADER))
     return web.json_response(answer, status=201 if created else 200)
@@ -79,60 +67,25 @@ async def hand_off(
 ) -> tuple[Row, bool]:
     """The one handoff path of every protocol: (answer, created); a replayed key is not."""
     _check_allowed(src, body)
-    if key is None:
-        return await _hand_off(bridge, src, body, None, extra), True
-    if not 1 <= len(key) <= 200:
-        raise InvalidIdempotencyKey("Idempotency-Key must be 1 to 200 characters")
-    slot = (src.name, key)
-    while (previous := bridge.inflight.get(slot)) is not None:
-        answer = await _outcome(previous)
-        if answer is not None:
-            return answer, False
-    stored = bridge.store.idempotent_response(src.name, key)
-    if stored is not None:
-        return stored, False
-    future: asyncio.Future[Row] = asyncio.get_running_loop().create_future()
-    future.add_done_callback(lambda f: f.cancelled() or f.exception())
-    bridge.inflight[slot] = future
-    try:
-        answer = await _hand_off(bridge, src, body, key, extra)
-    except Exception as exc:
-        future.set_exception(exc)
-        raise
-    except BaseException:
-        future.cancel()
-        raise
-    else:
-        future.set_result(answer)
-    finally:
-        del bridge.inflight[slot]
-    return answer, True
-
-
-async def _outcome(previous: asyncio.Future[Row]) -> Row | None:
-    """The first attempt's answer, or None if it failed or was cancelled."""
-    try:
-        return await asyncio.shield(previous)
-    except asyncio.CancelledError:
-        if previous.cancelled():
-            return None
-        raise
-    except Exception:
-        return None
+    return await idempotency.once(
+        bridge,
+        idempotency.claim(src.name, key, body),
+        lambda found: _hand_off(bridge, src, body, found, extra),
+    )
 
 
 def _check_allowed(src: SourceSettings, body: HandoffIn) -> None:
     if not src.allows(body.source):
         raise Forbidden(f"source {src.name!r} may not create {body.source} chats")
-    if body.callback_url is not None and (src.publishable or src.callback_secret is None):
-        raise CallbackNotAllowed(f"source {src.name!r} has no callback secret configured")
+    if body.callback_url is not None:  # 422 callback_not_allowed before anything is stored
+        check_target(src, str(body.callback_url))
 
 
 async def _hand_off(
     bridge: Bridge,
     src: SourceSettings,
     body: HandoffIn,
-    key: str | None,
+    found: Claim | None,
     extra: dict[str, Any] | None = None,
 ) -> Row:
     """Open the chat; its events, origin, attachments and idempotent answer commit together."""
@@ -158,8 +111,8 @@ async def _hand_off(
         answer.update(handoff_answer(bridge, chat_id))
         writes = [EventStore.origin_write(chat_id, src.name, callback)]
         writes += [EventStore.attachment_write(item) for item in kept]
-        if key is not None:
-            writes.append(EventStore.idempotency_write(src.name, key, chat_id, answer))
+        if found is not None:
+            writes.append(found.write(chat_id, answer))
         return writes
 
     await bridge.runner.run(

@@ -12,13 +12,18 @@ from bridge.runtime.metrics import CONTENT_TYPE
 
 from .apidoc import build_openapi, doc
 from .keys import bridge_key, settings_key
+from .limits import rate_limits_key
 from .schemas import HealthOut, LoginIn, TokenOut, parse_body
 
 routes = web.RouteTableDef()
 
 
 @routes.get("/healthz")
-@doc("Liveness and readiness: 200 while the store takes commits, else 503", response=HealthOut)
+@doc(
+    "Liveness and readiness: 200 while the store takes commits, else 503",
+    response=HealthOut,
+    errors=(503,),
+)
 async def healthz(request: web.Request) -> web.Response:
     bridge = request.app[bridge_key]
     body = {
@@ -26,12 +31,18 @@ async def healthz(request: web.Request) -> web.Response:
         "seq": bridge.committed_seq,
         "chats": len(bridge.engine.chats),
         "agents": len(bridge.engine.agents),
+        "store": bridge.store_state,
+        "role": bridge.role,  # a standby answers from bridge/http/standby.py: "standby"
     }
     return web.json_response(body, status=200 if bridge.healthy else 503)
 
 
 @routes.get("/metrics")
-@doc("Prometheus metrics: queue depth and oldest wait, active chats, agents, requests, commits")
+@doc(
+    "Prometheus metrics: queue depth and oldest wait, active chats, agents, request durations"
+    " per route, commit latency and batch size, callbacks, leader/standby, process",
+    content_type=CONTENT_TYPE.split(";")[0],
+)
 async def metrics(request: web.Request) -> web.Response:
     body = request.app[bridge_key].metrics.render()
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
@@ -48,8 +59,10 @@ async def openapi(request: web.Request) -> web.Response:
     "Demo login: an agent token for a user listed in the config's demo_users",
     body=LoginIn,
     response=TokenOut,
+    errors=(401, 429),
 )
 async def login(request: web.Request) -> web.Response:
+    request.app[rate_limits_key].check_login(request)
     body = await parse_body(request, LoginIn)
     settings = request.app[settings_key]
     for user in settings.demo_users:

@@ -11,8 +11,6 @@ from typing import Annotated, Any, Literal, TypeVar
 from aiohttp import web
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .errors import InvalidQuery
-
 M = TypeVar("M", bound=BaseModel)
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -66,11 +64,24 @@ class HandoffIn(In):
     question: Annotated[str, Field(min_length=1, max_length=8000)]
     transcript: Annotated[list[TranscriptLine], Field(max_length=500)] = []
     context: ContextIn | None = None
-    callback_url: AnyHttpUrl | None = None
+    callback_url: Annotated[AnyHttpUrl | None, Field(description=(
+        "Where user-facing rows are POSTed, signed the Standard Webhooks way; must match the "
+        "source's callback_allow and not be an internal address (else 422 "
+        "callback_not_allowed)"))] = None  # fmt: skip
     attachments: Annotated[list[AttachmentIn], Field(max_length=50)] = []
 
 
 class MessageIn(In):
+    # What _not_empty checks, for the document: some text, or at least one attachment.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["text"], "properties": {"text": {"pattern": r"\S"}}},
+                {"required": ["attachments"], "properties": {"attachments": {"minItems": 1}}},
+            ]
+        },
+    )
     text: Text = ""
     attachments: Annotated[list[AttachmentIn], Field(max_length=50)] = []
 
@@ -86,6 +97,16 @@ class NoteIn(In):
 
 
 class TransferIn(In):
+    # What _one_target checks, for the document: exactly one target that is not null.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {"required": [name], "properties": {name: {"type": "string"}}}
+                for name in ("to_agent", "to_queue")
+            ]
+        },
+    )
     to_agent: Name | None = None
     to_queue: Name | None = None
     note: Text = ""
@@ -140,9 +161,25 @@ class SearchQuery(In):
 # --- responses -------------------------------------------------------------------------------
 
 
+class FieldError(Out):
+    """One pydantic error: where (``loc``), what kind (``type``) and a sentence (``msg``)."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
 class Problem(Out):
-    code: str
-    detail: Any
+    """Every error answer (RFC 9457 problem details, ``application/problem+json``)."""
+
+    type: str = Field(description="A URI naming the problem; ends with the code")
+    title: str = Field(description="The HTTP status phrase")
+    status: int
+    detail: str = Field(description="What went wrong, for people")
+    code: str = Field(description="Stable and machine-readable: branch on this")
+    errors: list[FieldError] | None = Field(
+        default=None, description="invalid_body, invalid_json, invalid_query: each field's error"
+    )
 
 
 class AgentName(Out):
@@ -199,6 +236,17 @@ class ActionOut(Out):
     events: list[RowOut]
 
 
+class QueueOut(Out):
+    key: str
+    company: str
+    name: str
+    open: bool  # within business hours now (always true for a queue without hours)
+
+
+class QueuesOut(Out):
+    queues: list[QueueOut]
+
+
 class AvailabilityOut(Out):
     queue: str
     open: bool
@@ -225,6 +273,15 @@ class AgentMeOut(Out):
     capacity: int
     auto_accept: bool
     counts: CountsOut
+
+
+class PresenceOut(Out):
+    agent_id: str
+    signed_in: bool
+    present: bool = Field(description="Counts as there: an open agent stream or a running lease")
+    stream_open: bool
+    lease_expires_at: float | None = Field(description="Epoch seconds; null: no lease")
+    lease_seconds: float = Field(description="What one heartbeat is worth; beat every third")
 
 
 class CustomerRef(Out):
@@ -278,6 +335,10 @@ class HealthOut(Out):
     seq: int
     chats: int
     agents: int
+    # "ok", or why the last commit failed: storage_full, storage_locked, storage_read_only...
+    store: str = "ok"
+    # "leader"; a standby (PostgreSQL, another bridge leads) answers 503 "standby" instead.
+    role: str = "leader"
 
 
 async def parse_body(request: web.Request, model: type[M]) -> M:
@@ -287,6 +348,9 @@ async def parse_body(request: web.Request, model: type[M]) -> M:
 
 
 def parse_query(request: web.Request, model: type[M]) -> M:
+    # Imported here: ``bridge.client`` uses these models without the server's runtime.
+    from .errors import InvalidQuery
+
     try:
         return model.model_validate(dict(request.query))
     except ValidationError as exc:

@@ -24,6 +24,7 @@ from bridge.store import Row
 
 from . import auth
 from .apidoc import doc
+from .errors import UpgradeRequired
 from .keys import bridge_key, sockets_key
 from .schemas import StreamQuery, parse_query
 from .views import waiting_info
@@ -102,19 +103,23 @@ async def _send_user(
     websocket=True,
 )
 async def agent_stream(request: web.Request) -> web.WebSocketResponse:
-    claims, _ = await auth.active_agent(request, query=True)
+    """The open stream is the agent's presence: it ends by itself when the socket closes (or
+    stops answering pings), and then the agent-gone grace starts."""
+    claims = auth.permitted_claims(request, query=True)  # 401/403 before anything is counted
+    agent_id = claims.agent_id
     bridge = request.app[bridge_key]
     since = parse_query(request, StreamQuery).since
-    agent_id = claims.agent_id
-    sub = bridge.hub.subscribe_all()
-    if since is None:  # from now on: what is committed already was before the subscription
-        since = bridge.committed_seq
+    require_websocket(request)  # before the sign-in and the connected event
+    # Counted before the sign-in, so that a fresh sign-in is a connected one.
     bridge.agent_connections[agent_id] += 1
+    sub = bridge.hub.subscribe_all()
     try:
+        await auth.signed_in(request, claims)
         if bridge.agent_connections[agent_id] == 1:
             await bridge.runner.run(lambda: bridge.engine.set_connected(agent_id, True))
+        start = bridge.committed_seq if since is None else since  # None: from now on
         return await _serve(
-            request, "agent", sub, lambda ws, s: _send_agent(bridge, ws, s, agent_id, since)
+            request, "agent", sub, lambda ws, s: _send_agent(bridge, ws, s, agent_id, start)
         )
     finally:
         bridge.hub.unsubscribe(sub)
@@ -126,7 +131,7 @@ async def agent_stream(request: web.Request) -> web.WebSocketResponse:
 
 async def _disconnected(bridge: Bridge, agent_id: str) -> None:
     """The last console closed: the engine's agent-gone grace starts (not on our shutdown)."""
-    if bridge.closing:
+    if bridge.closing or agent_id not in bridge.engine.agents:  # refused before the sign-in
         return
     try:
         await bridge.runner.run(lambda: bridge.engine.set_connected(agent_id, False))
@@ -186,11 +191,18 @@ async def _next(sub: Subscription, timeout: float | None) -> list[Row] | None:
         return None
 
 
+def require_websocket(request: web.Request) -> None:
+    """A plain HTTP request to a stream gets 426 (with Upgrade), not aiohttp's bare 400."""
+    if not web.WebSocketResponse().can_prepare(request).ok:
+        raise UpgradeRequired("this route speaks WebSocket: send an Upgrade: websocket request")
+
+
 async def _serve(
     request: web.Request, kind: str, sub: Subscription, sender: Sender
 ) -> web.WebSocketResponse:
     """Open the socket, run the sender beside the reading loop, tidy up whichever ends first."""
     bridge = request.app[bridge_key]
+    require_websocket(request)
     ws = web.WebSocketResponse(heartbeat=30.0)
     await ws.prepare(request)
     sockets = request.app[sockets_key]

@@ -7,13 +7,16 @@ from urllib.parse import quote
 from aiohttp import web
 
 from bridge.engine.errors import NotFound, UnknownChat
+from bridge.engine.events import MessagePosted
 from bridge.runtime import Bridge
 from bridge.runtime.attachments import describe, prepare
-from bridge.store import EventStore, Row
+from bridge.store import EventStore, Row, SideWrite
 
-from . import auth
+from . import auth, idempotency
 from .apidoc import doc
+from .idempotency import Claim
 from .keys import bridge_key
+from .limits import large_body
 from .schemas import (
     ChatStatusOut,
     EventsOut,
@@ -58,24 +61,46 @@ async def chat_events(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/chats/{chat_id}/messages")
+@large_body
 @doc(
     "Post a user message (attachments for self-service chats only)",
     body=MessageIn,
     response=PostedOut,
     status=201,
+    also=(200,),  # the same Idempotency-Key again: the first answer
     auth="user",
 )
 async def post_message(request: web.Request) -> web.Response:
     chat_id = request.match_info["chat_id"]
     auth.user_of(request, chat_id)
-    bridge = request.app[bridge_key]
     body = await parse_body(request, MessageIn)
-    row = await post(bridge, chat_id, body, None)
-    return web.json_response({"seq": row["seq"], "n": row["payload"]["n"]}, status=201)
+    return await post_once(request, chat_id, body, None)
 
 
-async def post(bridge: Bridge, chat_id: str, body: MessageIn, agent_id: str | None) -> Row:
-    """Post a message by the user (``agent_id`` None) or an agent; returns its committed row.
+async def post_once(
+    request: web.Request, chat_id: str, body: MessageIn, agent_id: str | None
+) -> web.Response:
+    """Post once per ``Idempotency-Key`` of this chat and sender: 201, or 200 with the first
+    answer for a retry."""
+    bridge = request.app[bridge_key]
+    scope = f"user@{chat_id}" if agent_id is None else f"agent:{agent_id}@{chat_id}"
+    answer, created = await idempotency.once(
+        bridge,
+        idempotency.header_claim(request, scope, body),
+        lambda found: post(bridge, chat_id, body, agent_id, found),
+    )
+    return web.json_response(answer, status=201 if created else 200)
+
+
+async def post(
+    bridge: Bridge,
+    chat_id: str,
+    body: MessageIn,
+    agent_id: str | None,
+    found: Claim | None = None,
+) -> Row:
+    """Post a message by the user (``agent_id`` None) or an agent; answers ``{seq, n}`` once
+    committed, with the idempotent answer (``found``) in the same transaction.
 
     Attachments are checked and kept only for self-service chats: for a virtual-agent chat
     the engine refuses them before anything is stored.
@@ -94,10 +119,20 @@ async def post(bridge: Bridge, chat_id: str, body: MessageIn, agent_id: str | No
         command = lambda: engine.post_user_message(chat_id, body.text, listed)  # noqa: E731
     else:
         command = lambda: engine.post_agent_message(chat_id, agent_id, body.text, listed)  # noqa: E731
-    rows = await bridge.runner.run(
-        command, side=lambda rows: [EventStore.attachment_write(item) for item in kept]
-    )
-    return next(r for r in rows if r["type"] == "MessagePosted" and r["chat_id"] == chat_id)
+    answer: Row = {}
+
+    def side(rows: list[Row]) -> list[SideWrite]:
+        row = next(
+            r for r in rows if r["type"] == MessagePosted.__name__ and r["chat_id"] == chat_id
+        )
+        answer.update(seq=row["seq"], n=row["payload"]["n"])
+        writes = [EventStore.attachment_write(item) for item in kept]
+        if found is not None:
+            writes.append(found.write(chat_id, answer))
+        return writes
+
+    await bridge.runner.run(command, side=side)
+    return answer
 
 
 @routes.post("/api/v1/chats/{chat_id}/cancel")
@@ -118,6 +153,7 @@ async def cancel(request: web.Request) -> web.Response:
 @doc(
     "Download an attachment (the chat's user, or an agent who can see the chat)",
     auth=("user", "agent"),
+    content_type="*/*",  # the attachment's own type
 )
 async def attachment(request: web.Request) -> web.Response:
     chat_id = request.match_info["chat_id"]

@@ -1,9 +1,11 @@
 """The agent workspace beside a chat (agent token): customer, resources, articles, tickets.
 
-Reads need an agent who can see the chat (customer information) or holds it (the rest);
-every change is made by one runner command that checks the engine's rules, writes the ITSM
-directory, then emits the chat's event (``ArticleShared``, ``ArticlePinned``,
-``TicketLinked``, ``TicketStatusChanged``), so a refusal changes neither store.
+Reads need an agent who can see the chat (customer information) or holds it (the rest).
+Every read and write is scoped to the chat's company: a customer, ticket or asset of another
+company is not found. Knowledge articles and templates are one shared catalogue. Every change
+is made by one runner command that checks the engine's rules, writes the ITSM directory, then
+emits the chat's event (``ArticleShared``, ``ArticlePinned``, ``TicketLinked``,
+``TicketStatusChanged``), so a refusal changes neither store.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from bridge.engine.events import Event
 from bridge.runtime import AgentClaims, Bridge
 from bridge.runtime.chat_workspace import (
     cancel_abandoned,
-    customer_of,
+    chat_of,
+    chat_ticket_in_scope,
     held_chat,
     reconcile,
     required_customer,
@@ -121,19 +124,19 @@ def customer_view(info: CustomerInfo) -> dict[str, Any]:
 
 @routes.get(f"{P}/chats/{{chat_id}}/customer")
 @doc("Customer Information: contact, site, company, open tickets, assets of the chat's "
-     "customer, found in the directory by id, else email, else name within the chat's company",
-     response=CustomerInfoOut, auth="agent")  # fmt: skip
+     "customer, found in the directory (only within the chat's company) by id, else email, "
+     "else name", response=CustomerInfoOut, auth="agent")  # fmt: skip
 async def get_customer(request: web.Request) -> web.Response:
     chat_id = request.match_info["chat_id"]
     await auth.agent_who_sees(request, chat_id)
-    workspace = request.app[workspace_key]
-    customer = required_customer(request.app[bridge_key], workspace.directory, chat_id)
-    info = workspace.customer_info(customer.id)
+    workspace, bridge = request.app[workspace_key], request.app[bridge_key]
+    customer = required_customer(bridge, workspace.directory, chat_id)
+    info = workspace.customer_info(customer.id, company=chat_of(bridge, chat_id).company)
     return web.json_response(customer_view(info))
 
 
 @routes.get(f"{P}/chats/{{chat_id}}/resources")
-@doc("Resources: outages (of the customer's company, else the chat's), templates and "
+@doc("Resources: outages (of the chat's company and shared services), templates and "
      "knowledge articles for a search term, and the chat's tickets", query=SearchQuery,
      response=ResourcesOut, auth="agent")  # fmt: skip
 async def get_resources(request: web.Request) -> web.Response:
@@ -141,10 +144,8 @@ async def get_resources(request: web.Request) -> web.Response:
     term = parse_query(request, SearchQuery).q
     workspace = request.app[workspace_key]
     chat = held_chat(bridge.engine, chat_id, claims.agent_id)
-    customer = customer_of(bridge, workspace.directory, chat_id)
-    company = chat.company if customer is None else customer.company.name
-    found = workspace.company_resources(company, term)
-    ticket = workspace.directory.chat_ticket(chat_id)
+    found = workspace.company_resources(chat.company, term)
+    ticket = workspace.chat_ticket(chat_id, company=chat.company)
     return web.json_response({
         "outages": [asdict(o) for o in found.outages],
         "templates": [asdict(t) for t in found.templates],
@@ -165,9 +166,9 @@ async def share(request: web.Request) -> web.Response:
     workspace = request.app[workspace_key]
 
     def command() -> list[Event]:
-        held_chat(bridge.engine, chat_id, claims.agent_id)
+        chat = held_chat(bridge.engine, chat_id, claims.agent_id)
         article = workspace.directory.article(article_id)
-        workspace.share_article(chat_id, article_id)
+        workspace.share_article(chat_id, article_id, company=chat.company)
         return bridge.engine.share_article(
             chat_id, claims.agent_id, article.id, article.title, article.url
         )
@@ -208,10 +209,11 @@ async def create_ticket(request: web.Request) -> web.Response:
     made: list[Ticket] = []
 
     def command() -> list[Event]:
-        held_chat(bridge.engine, chat_id, claims.agent_id)
+        chat = held_chat(bridge.engine, chat_id, claims.agent_id)
         rows = bridge.store.chat_rows(chat_id)
         ticket = workspace.create_ticket(
             body.kind,
+            company=chat.company,
             chat_id=chat_id,
             customer_id=required_customer(
                 bridge, workspace.directory, chat_id, ": a ticket needs a directory customer"
@@ -291,18 +293,20 @@ async def _held(
     """Chat id, claims and bridge for an agent who can see the chat (holding is checked in
     the command, after due timers fired)."""
     chat_id = request.match_info["chat_id"]
-    claims, _ = await auth.agent_who_sees(request, chat_id)
     if empty is not None:
+        auth.permitted_claims(request)  # 401/403 first, then the body, then the sign-in
         await parse_body(request, empty)
+    claims, _ = await auth.agent_who_sees(request, chat_id)
     return chat_id, claims, request.app[bridge_key]
 
 
 async def _ticket(request: web.Request) -> tuple[Ticket, AgentClaims]:
     """The ticket named in the path, for an agent who can see its chat."""
-    auth.agent_claims(request)  # 401 before anything about the ticket is told
+    auth.permitted_claims(request)  # 401/403 before anything about the ticket is told
     ticket = request.app[workspace_key].directory.ticket(request.match_info["ticket_id"])
     if ticket.chat_id is None:
         raise Forbidden(f"ticket {ticket.id} was not created from a chat")
+    chat_ticket_in_scope(request.app[bridge_key], ticket)
     claims, _ = await auth.agent_who_sees(request, ticket.chat_id)
     return ticket, claims
 
@@ -322,6 +326,7 @@ async def _ticket_step(
         ticket = workspace.directory.ticket(request.match_info["ticket_id"])
         chat_id = ticket.chat_id or ""
         held_chat(bridge.engine, chat_id, claims.agent_id)
+        chat_ticket_in_scope(bridge, ticket)
         done.append(step(workspace.directory, ticket))
         if not record:
             return []

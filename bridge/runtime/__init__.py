@@ -1,7 +1,7 @@
 """The bridge's moving parts between HTTP and the engine: one writer, timers, fan-out, callbacks."""
 
 from .bridge import Bridge
-from .callbacks import CallbackDelivery, signature, signed_headers
+from .callbacks import CallbackDelivery
 from .runner import CommandRunner, TimerDriver
 from .tokens import AgentClaims, TokenSigner, Unauthorized
 
@@ -13,6 +13,4 @@ __all__ = [
     "TimerDriver",
     "TokenSigner",
     "Unauthorized",
-    "signature",
-    "signed_headers",
 ]

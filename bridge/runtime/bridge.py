@@ -6,6 +6,10 @@ on shutdown (timers stop, callbacks get a grace period, the writer flushes, the 
 Callbacks are derived from rows inside the commit that holds them (``_outbox_writes``), so a
 committed row's callbacks are in the outbox whatever happens next; on start the outbox's
 backlog is queued before anything new, and each chat's callbacks go out in seq order.
+
+A log with rows that cannot be replayed is refused at start (``LogDamaged``, every bad row
+listed). A failed commit rolls the in-memory state back to the log (``_restore``): engine and
+projection are rebuilt by the same replay, so a refused command leaves no trace.
 """
 
 from __future__ import annotations
@@ -15,70 +19,117 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from functools import partial
+from typing import TYPE_CHECKING
 
 import structlog
 
 from bridge.engine import Engine
-from bridge.engine.events import from_row
 from bridge.settings import Settings, SourceSettings
-from bridge.store import EventStore, Row, SideWrite
+from bridge.store import EventStore, LogDamaged, Row, SideWrite, Store, StoreFailed, open_store
 
 from .callbacks import CallbackDelivery, StoreOutbox, delivery_id
+from .connector_auth import ConnectorAuth
 from .handoff_status import outgoing
 from .hub import Hub
 from .metrics import Metrics
 from .projection import ChatMeta, Projection
-from .runner import CommandRunner, TimerDriver, agent_name
+from .recovery import replay_log
+from .runner import CommandRunner, TimerDriver
 from .tokens import AgentClaims, TokenSigner
 from .views import user_view
 from .writer import GroupCommitWriter
+
+if TYPE_CHECKING:
+    from .tracing import Tracer
 
 log = structlog.get_logger("bridge")
 
 
 class Bridge:
     def __init__(
-        self, settings: Settings, secret: str, clock: Callable[[], float] = time.time
+        self,
+        settings: Settings,
+        secret: str,
+        clock: Callable[[], float] = time.time,
+        store: Store | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
-        self.engine = Engine(clock, settings.engine.to_engine())
-        self.store = EventStore(settings.db_path, settings.synchronous)
+        self.engine = self._new_engine()
+        self.store = store if store is not None else open_store(settings)
+        self.role = "leader"  # a Bridge exists only where the store is held (see leadership)
         self.projection = Projection()
         self.hub = Hub()
-        self.metrics = Metrics(self.engine, clock)
+        self.metrics = Metrics(lambda: self.engine, clock, lambda: self.role == "leader")
         self.signer = TokenSigner(secret, settings.token_ttl, clock)
         self.sources = {s.api_key.get_secret_value(): s for s in settings.sources}
         self.sources_by_name = {s.name: s for s in settings.sources}
-        self.recovered = self._recover()
+        try:
+            self.recovered = self._recover()
+        except BaseException:
+            self.store.close()  # and with it the one-bridge lock
+            raise
         self.writer = GroupCommitWriter(
-            self.store, self._committed, self.metrics.observe_commit, self._outbox_writes
+            self.store,
+            self._committed,
+            self.metrics.observe_commit,
+            self._outbox_writes,
+            self._commit_failed,
+            settings.store_probe_interval,
+            self._store_back,
         )
         self.delivery = CallbackDelivery(
             settings.callbacks,
+            self.source_secret,
             lambda outcome: self.metrics.callbacks.labels(outcome).inc(),
-            StoreOutbox(self.store, self.writer, self._callback_secret),
+            StoreOutbox(self.store, self.writer),
+            auth=ConnectorAuth.of(settings.botframework, settings.callbacks.timeout),
         )
         self.committed_seq = self.store.max_seq()  # the last seq streams may have seen
         self.runner = CommandRunner(self.engine, self.writer, self.projection, self.committed_seq)
+        self.runner.restore = self._restore
         self.timers = TimerDriver(self.runner, clock)
+        self.runner.tracer = self.writer.tracer = self.delivery.tracer = tracer  # None: off
         # Handoffs in flight per (source, Idempotency-Key): a concurrent retry waits for them.
         self.inflight: dict[tuple[str, str], asyncio.Future[Row]] = {}
         self.agent_connections: Counter[str] = Counter()
         self.closing = False
 
+    def _new_engine(self) -> Engine:
+        return Engine(self.clock, self.settings.engine.to_engine())
+
     def _recover(self) -> int:
         """Replay the log into the fresh engine and projection; returns the rows replayed."""
-        count = 0
-        name_of = partial(agent_name, self.engine)
-        for row in self.store.read_all():
-            self.engine.replay((from_row(row),))
-            self.projection.apply(row, name_of)
-            count += 1
-        for chat_id, origin, callback_url in self.store.origins():
-            self.projection.set_origin(chat_id, origin, callback_url)
-        return count
+        replayed = replay_log(self.store, self.engine, self.projection)
+        if replayed.problems:
+            raise LogDamaged(str(self.store.path), replayed.problems)
+        return replayed.rows
+
+    def _commit_failed(self, error: StoreFailed) -> None:
+        """The writer lost a batch: drop what it held from memory before the next command."""
+        self.runner.recover()
+
+    def _store_back(self) -> None:
+        """The store takes commits again: rebuild the state if an earlier rebuild failed."""
+        if self.runner.stale is not None:
+            self.runner.recover()
+
+    def _restore(self) -> None:
+        """Engine and projection rebuilt from the log, timers and pending deadlines included.
+
+        Rows the store kept although it reported a failure (an error after the commit point)
+        are published now, so streams see every committed row exactly once."""
+        engine, projection = self._new_engine(), Projection()
+        replayed = replay_log(self.store, engine, projection)
+        if replayed.problems:
+            raise LogDamaged(str(self.store.path), replayed.problems)
+        self.engine, self.projection = engine, projection
+        self.runner.reset(engine, projection, replayed.last_seq)
+        if replayed.last_seq > self.committed_seq:
+            missed = replayed.last_seq - self.committed_seq
+            self._committed(self.store.rows_since(self.committed_seq, missed))
+        log.warning("state_restored_from_log", rows=replayed.rows, seq=replayed.last_seq)
 
     async def start(self) -> None:
         await self.delivery.start()
@@ -105,10 +156,18 @@ class Bridge:
 
     @property
     def healthy(self) -> bool:
-        return self.writer.failed is None and not self.closing
+        return self.writer.failed is None and self.runner.stale is None and not self.closing
+
+    @property
+    def store_state(self) -> str:
+        """``ok``, or the code of what keeps the store from taking commits now."""
+        failure = self.runner.stale or self.writer.failed
+        return "ok" if failure is None else failure.code
 
     def sign_in(self, claims: AgentClaims) -> Callable[[], list]:
-        """The command that signs the token's agent in (a no-op when nothing changed).
+        """The command behind every agent request: sign the token's agent in (a no-op when
+        nothing changed). A request is no presence: the agent counts as there only while one of
+        its streams is open or a heartbeat's lease runs (both end by themselves).
 
         The engine's ``sign_in`` compares the screen name too, so pass the one the agent set:
         the token does not carry it.
@@ -125,44 +184,22 @@ class Bridge:
                 claims.roles,
                 claims.permissions,
                 screen_name,
+                connected=self.agent_connections[claims.agent_id] > 0,
             )
 
         return command
 
     def _consoles_closed(self) -> list:
-        """No console is connected to a bridge that just started: agents the log still shows
-        connected while holding chats get the agent-gone grace now, or a crash (or a shutdown)
-        would leave their chats with them for good."""
-        if self.settings.engine.agent_gone_grace is None:
-            return []
+        """No stream is open on a bridge that just started: agents the log still shows
+        connected are not, so their grace starts now (leases go on: they expire by themselves),
+        or a crash (or a shutdown) would leave their chats with them for good."""
         events: list = []
-        for agent in list(self.engine.agents.values()):
-            if agent.connected and (agent.chats or agent.inbox):
-                events += self.engine.set_connected(agent.id, False)
+        for agent_id in self.engine.connected_agents():
+            events += self.engine.set_connected(agent_id, False)
         return events
-
-    def present(self, claims: AgentClaims) -> Callable[[], list]:
-        """The command behind every agent request: sign the token's agent in, and count a
-        request from an agent with no open console as the agent being there (a REST client,
-        or a console whose stream is still reconnecting after a restart)."""
-        sign_in = self.sign_in(claims)
-
-        def command() -> list:
-            events = sign_in()
-            agent_id = claims.agent_id
-            if not self.engine.agents[agent_id].connected and not self.agent_connections[agent_id]:
-                events += self.engine.set_connected(agent_id, True)
-            return events
-
-        return command
 
     def source_secret(self, origin: str | None) -> SourceSettings | None:
         return self.sources_by_name.get(origin) if origin is not None else None
-
-    def _callback_secret(self, origin: str | None) -> str | None:
-        source = self.source_secret(origin)
-        secret = source.callback_secret if source is not None else None
-        return secret.get_secret_value() if secret is not None else None
 
     def _committed(self, rows: list[Row]) -> None:
         if not rows:  # only callbacks settled

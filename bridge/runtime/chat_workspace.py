@@ -16,9 +16,17 @@ import structlog
 
 from bridge.engine import Engine
 from bridge.engine import errors as err
+from bridge.engine.events import ArticleShared, ChatOpened, MessagePosted, TicketStatusChanged
 from bridge.engine.model import ASSIGNED, CLOSED, Chat
 from bridge.store import Row
-from bridge.workspace import Customer, Directory, UnknownCustomer, Workspace
+from bridge.workspace import (
+    Customer,
+    Directory,
+    Ticket,
+    UnknownCustomer,
+    UnknownTicket,
+    Workspace,
+)
 
 from .bridge import Bridge
 from .runner import agent_name
@@ -46,21 +54,36 @@ def customer_of(bridge: Bridge, directory: Directory, chat_id: str) -> Customer 
 
     A handoff's ``customer.id`` is a directory id only when the source knows one (a portal
     with single sign-on, a bot); a web chat's user types a name and an email. So: by id if
-    the directory has it, else by the handoff's email, else by name within the chat's company.
+    the directory has it, else by the handoff's email, else by name; each only within the
+    chat's company, so a chat never shows (or files a ticket on) another company's person.
     """
-    chat = bridge.engine.chats.get(chat_id)
-    if chat is None:
-        raise err.UnknownChat(f"no chat {chat_id!r}")
+    chat = chat_of(bridge, chat_id)
     if chat.customer_id is not None:
         try:
-            return directory.customer(chat.customer_id)
+            return directory.customer(chat.customer_id, company=chat.company)
         except UnknownCustomer:
             pass
     meta = bridge.projection.get(chat_id)
     given = meta.customer if meta is not None else {}
     return directory.find_customer(
-        email=given.get("email"), name=given.get("name"), company=chat.company
+        company=chat.company, email=given.get("email"), name=given.get("name")
     )
+
+
+def chat_of(bridge: Bridge, chat_id: str) -> Chat:
+    """The chat (``UnknownChat`` if none): its ``company`` scopes every workspace call."""
+    chat = bridge.engine.chats.get(chat_id)
+    if chat is None:
+        raise err.UnknownChat(f"no chat {chat_id!r}")
+    return chat
+
+
+def chat_ticket_in_scope(bridge: Bridge, ticket: Ticket) -> Ticket:
+    """A ticket as seen from its chat: one filed under another company is not there at all."""
+    chat = bridge.engine.chats.get(ticket.chat_id or "")
+    if chat is None or ticket.company != chat.company:
+        raise UnknownTicket(f"no ticket {ticket.id!r}")
+    return ticket
 
 
 def required_customer(
@@ -82,7 +105,7 @@ def transcript(bridge: Bridge, rows: Iterable[Row]) -> list[tuple[str, str]]:
     customer = "Customer"
     for row in rows:
         payload = row["payload"]
-        if row["type"] == "ChatOpened":
+        if row["type"] == ChatOpened.__name__:
             detail = payload.get("detail") or {}
             customer = (detail.get("customer") or {}).get("name") or customer
             for line in detail.get("transcript") or ():
@@ -91,7 +114,7 @@ def transcript(bridge: Bridge, rows: Iterable[Row]) -> list[tuple[str, str]]:
                 )
             if payload.get("question"):
                 lines.append((customer, payload["question"]))
-        elif row["type"] == "MessagePosted":
+        elif row["type"] == MessagePosted.__name__:
             speaker = (
                 customer
                 if payload["sender"] == "user"
@@ -109,13 +132,13 @@ def _message_text(payload: dict) -> str:
 
 def shared_articles(rows: Iterable[Row]) -> list[str]:
     """Ids of the articles shared in the chat so far, in order."""
-    return [row["payload"]["article_id"] for row in rows if row["type"] == "ArticleShared"]
+    return [row["payload"]["article_id"] for row in rows if row["type"] == ArticleShared.__name__]
 
 
 def cancel_abandoned(workspace: Workspace, rows: list[Row]) -> None:
     """Follower handler: the engine cancelled a chat's ticket, so the ITSM cancels it too."""
     for row in rows:
-        if row["type"] == "TicketStatusChanged" and row["payload"]["status"] == CANCELLED:
+        if row["type"] == TicketStatusChanged.__name__ and row["payload"]["status"] == CANCELLED:
             _cancel(workspace, row["chat_id"])
 
 

@@ -27,11 +27,18 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pandas as pd
-
 from bridge.engine import Engine
+from bridge.engine.events import (
+    ChatAssigned,
+    ChatCancelled,
+    ChatClosed,
+    ChatOpened,
+    ChatOverflowed,
+    ChatRequeued,
+    ChatTransferred,
+)
 from bridge.store import Row
-from reports.definitions import abandonment, service_level
+from reports.definitions import abandonment_of, service_level_of, sl_judgement
 
 MINUTE = 60
 
@@ -179,18 +186,15 @@ class DashboardProjection:
 
 
 def today_kpis(chats: list[Arrival], now: float, target: float) -> dict[str, Any]:
+    """Per-chat judgements by ``reports.definitions`` (pure Python: no pandas in the bridge)."""
     answered = [a.answered_at is not None for a in chats]
-    facts = pd.DataFrame(
-        {
-            "answered": answered,
-            "wait": [_wait(a, now) for a in chats],
-            "open_at_end": [a.answered_at is None and a.left_at is None for a in chats],
-            "cancelled_waiting": [a.cancelled_waiting for a in chats],
-        }
+    judgements = (
+        sl_judgement(done, _wait(a, now), not done and a.left_at is None, target)
+        for a, done in zip(chats, answered, strict=True)
     )
     return {
-        "service_level_today": _number(service_level(facts, target)),
-        "abandonment_today": _number(abandonment(facts)),
+        "service_level_today": _number(service_level_of(judgements)),
+        "abandonment_today": _number(abandonment_of(a.cancelled_waiting for a in chats)),
         "answered_today": sum(answered),
         "arrivals_today": len(chats),
     }
@@ -254,13 +258,13 @@ def _closed(p: DashboardProjection, chat_id: str, at: float, row: Row) -> None:
 
 
 _HANDLERS: dict[str, Handler] = {
-    "ChatOpened": _opened,
-    "ChatAssigned": _assigned,
-    "ChatOverflowed": _overflowed,
-    "ChatTransferred": _transferred,
-    "ChatRequeued": _requeued,
-    "ChatCancelled": _cancelled,
-    "ChatClosed": _closed,
+    ChatOpened.__name__: _opened,
+    ChatAssigned.__name__: _assigned,
+    ChatOverflowed.__name__: _overflowed,
+    ChatTransferred.__name__: _transferred,
+    ChatRequeued.__name__: _requeued,
+    ChatCancelled.__name__: _cancelled,
+    ChatClosed.__name__: _closed,
 }
 
 
@@ -272,16 +276,15 @@ def queue_now(engine: Engine, key: str, now: float) -> dict[str, Any]:
     queue = engine.queues.get(key)
     waiting = queue.ordered() if queue is not None else []
     started = min((engine.chats[c].enqueued_at for c in waiting), default=now)
-    agents = [a for a in engine.agents.values() if a.signed_in and key in a.queues]
-    held = sum(1 for a in agents for c in a.chats if engine.chats[c].queue == key)
-    slots = queue.slots if queue is not None else 0
+    staff = engine.staffing(key)  # the engine's rule of who counts as available
+    slots = staff["slots"]
     return {
         "queue": key,
         "waiting": len(waiting),
         "longest_wait": round(max(now - started, 0.0), 3),
-        "agents_available": sum(1 for a in agents if a.serving and a.free_slots > 0),
-        "agents_busy": sum(1 for a in agents if a.chats),
-        "load": round((held + len(waiting)) / slots, 4) if slots > 0 else None,
+        "agents_available": staff["available"],
+        "agents_busy": staff["busy"],
+        "load": round((staff["held"] + len(waiting)) / slots, 4) if slots > 0 else None,
     }
 
 

@@ -4,9 +4,11 @@ A chat handed over by a ``handoff.initiate`` activity keeps the bot conversation
 in ``ChatOpened.detail["botframework"]`` (durable: it is in the log). For each committed row
 the bridge posts Bot Framework activities to the conversation, the way a Bot Framework agent
 hub answers: ``POST {serviceUrl}/v3/conversations/{conversation.id}/activities``, signed with
-the source's callback secret and retried by ``CallbackDelivery``. ``outgoing`` is the rule:
-the bridge's writer applies it in the commit that holds the row, so an answer goes to the
-callback outbox with its row and survives a crash; the activity's ``id`` is the delivery id.
+the source's callback secret, checked against its allow-list (``bridge.webhooks``: when the
+activity arrives and before each attempt) and retried by ``CallbackDelivery``. ``outgoing``
+is the rule: the bridge's writer applies it in the commit that holds the row, so an answer goes
+to the callback outbox with its row and survives a crash; the activity's ``id`` is the
+delivery id (and the ``webhook-id``).
 
 * the chat's *first* ``ChatAssigned`` -> ``handoff.status`` ``{"state": "accepted"}``;
 * ``ChatClosed`` after an agent held the chat -> ``{"state": "completed"}``;
@@ -14,7 +16,11 @@ callback outbox with its row and survives a crash; the activity's ``id`` is the 
   (``cancelled``, ``no_agent``); a handoff refused outright (``queue_closed``, ...) is
   answered with its error and the same ``failed`` event;
 * the agent's messages and shared articles -> ``message`` activities, so the bot can relay
-  them to the user.
+  them to the user;
+* notices the user is meant to see (an agent joined, the chat was transferred or ended) ->
+  ``message`` activities from the hub.
+
+Each post carries the bot's bearer token, added at delivery (``connector_auth``).
 
 Activities have the shape of the Bot Framework SDK's ``EventFactory.createHandoffStatus``.
 """
@@ -26,6 +32,14 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from bridge.engine.events import (
+    AUDIENCE_ALL,
+    ArticleShared,
+    ChatAssigned,
+    ChatClosed,
+    MessagePosted,
+    SystemMessage,
+)
 from bridge.store import Row
 
 from .callbacks import delivery_id
@@ -82,15 +96,17 @@ def message_activity(reference: dict[str, Any], text: str, agent: str) -> dict[s
 def answer_for(row: Row, meta: ChatMeta, reference: dict[str, Any]) -> dict[str, Any] | None:
     """The activity a committed row of a Bot Framework chat becomes, if any."""
     kind, payload, chat_id = row["type"], row["payload"], row["chat_id"]
-    if kind == "ChatAssigned" and min(meta.agent_names) == row["seq"]:
+    if kind == ChatAssigned.__name__ and min(meta.agent_names) == row["seq"]:
         return status_activity(reference, ACCEPTED, chat_id=chat_id)
-    if kind == "ChatClosed":
+    if kind == ChatClosed.__name__:
         if row["agent_id"] is not None:
             return status_activity(reference, COMPLETED, chat_id=chat_id)
         return status_activity(reference, FAILED, payload["reason"], chat_id)
-    if kind == "MessagePosted" and payload["sender"] == "agent":
+    if kind == MessagePosted.__name__ and payload["sender"] == "agent":
         return message_activity(reference, payload["text"], _name(meta, row))
-    if kind == "ArticleShared":
+    if kind == SystemMessage.__name__ and payload.get("audience") == AUDIENCE_ALL:
+        return message_activity(reference, payload["text"], HUB["name"])
+    if kind == ArticleShared.__name__:
         text = f"{payload['title']}: {payload['url']}"
         return message_activity(reference, text, _name(meta, row))
     return None
@@ -125,8 +141,6 @@ class HandoffStatusNotifier:
     def send(
         self, origin: str | None, key: str, reference: dict[str, Any], activity: dict[str, Any]
     ) -> None:
-        source = self._bridge.source_secret(origin)
-        secret = source.callback_secret if source is not None else None
-        self._bridge.delivery.submit(
-            key, activities_url(reference), activity, secret.get_secret_value() if secret else None
-        )
+        """Signed and checked like every callback; the activity's id is its ``webhook-id``."""
+        url = activities_url(reference)
+        self._bridge.delivery.submit(key, url, activity, origin, activity["id"])

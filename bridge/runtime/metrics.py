@@ -10,7 +10,15 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -20,12 +28,14 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 class RoutingCollector(Collector):
-    def __init__(self, engine: Engine, clock: Callable[[], float]) -> None:
-        self._engine = engine
+    """Reads the engine through ``engine_of``: the bridge replaces it when it rolls back."""
+
+    def __init__(self, engine_of: Callable[[], Engine], clock: Callable[[], float]) -> None:
+        self._engine_of = engine_of
         self._clock = clock
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        engine, now = self._engine, self._clock()
+        engine, now = self._engine_of(), self._clock()
         depth = GaugeMetricFamily(
             "livechat_queue_depth", "Chats waiting per support queue", labels=["queue"]
         )
@@ -59,14 +69,28 @@ class RoutingCollector(Collector):
         )
 
 
+# Request latency buckets: the bridge answers most requests in a millisecond or two.
+REQUEST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+_STATUS_CLASSES = ("1xx", "2xx", "3xx", "4xx", "5xx")
+
+
 class Metrics:
-    def __init__(self, engine: Engine, clock: Callable[[], float] = time.time) -> None:
+    """One registry per bridge: ``leader`` says whether this process holds the store's
+    leadership (a standby answers 0); a bridge on SQLite is always the leader."""
+
+    def __init__(
+        self,
+        engine_of: Callable[[], Engine],
+        clock: Callable[[], float] = time.time,
+        leader: Callable[[], bool] = lambda: True,
+    ) -> None:
         self.registry = CollectorRegistry()
-        self.requests = Counter(
-            "livechat_http_requests",
-            "HTTP requests by route and status",
+        self.request_seconds = Histogram(
+            "livechat_http_request_duration_seconds",
+            "HTTP request duration by method, route (its canonical path) and status class",
             ["method", "route", "status"],
             registry=self.registry,
+            buckets=REQUEST_BUCKETS,
         )
         self.commit_rows = Histogram(
             "livechat_commit_batch_rows",
@@ -89,16 +113,27 @@ class Metrics:
         self.streams = Gauge(
             "livechat_streams_open", "Open WebSocket streams", ["kind"], registry=self.registry
         )
-        self.registry.register(RoutingCollector(engine, clock))
+        Gauge(
+            "livechat_leader",
+            "1 while this bridge is the leader that takes commits, 0 while it is a standby",
+            registry=self.registry,
+        ).set_function(lambda: 1.0 if leader() else 0.0)
+        ProcessCollector(registry=self.registry)
+        PlatformCollector(registry=self.registry)
+        self.registry.register(RoutingCollector(engine_of, clock))
         self._request_children: dict[tuple[str, str, int], Any] = {}
 
-    def count_request(self, method: str, route: str, status: int) -> None:
-        """Count a request; label children are cached (``labels()`` costs more than ``inc()``)."""
+    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        """One observation per request. Label children are cached by exact status (looking
+        one up with ``labels()`` costs more than the observation itself)."""
         key = (method, route, status)
         child = self._request_children.get(key)
         if child is None:
-            child = self._request_children[key] = self.requests.labels(method, route, status)
-        child.inc()
+            status_class = _STATUS_CLASSES[min(max(status // 100, 1), 5) - 1]
+            child = self._request_children[key] = self.request_seconds.labels(
+                method, route, status_class
+            )
+        child.observe(seconds)
 
     def observe_commit(self, rows: int, seconds: float) -> None:
         self.commit_rows.observe(rows)

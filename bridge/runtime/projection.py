@@ -13,6 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bridge.engine.events import (
+    ChatAssigned,
+    ChatClosed,
+    ChatOpened,
+    ChatOverflowed,
+    ChatRequeued,
+    ChatTransferred,
+)
 from bridge.store import Row
 
 
@@ -63,7 +71,7 @@ class Projection:
 
     def apply(self, row: Row, name_of: Callable[[str], str]) -> None:
         kind, chat_id, seq, p = row["type"], row["chat_id"], row["seq"], row["payload"]
-        if kind == "ChatOpened":
+        if kind == ChatOpened.__name__:
             detail = p.get("detail") or {}
             meta = ChatMeta(
                 chat_id,
@@ -80,14 +88,14 @@ class Projection:
         meta = self.chats.get(chat_id) if chat_id is not None else None
         if meta is None:
             return
-        if kind == "ChatAssigned":
+        if kind == ChatAssigned.__name__:
             meta._move(seq, holder=row["agent_id"])
             meta.agent_names[seq] = name_of(row["agent_id"])
-        elif kind == "ChatTransferred":
+        elif kind == ChatTransferred.__name__:
             meta._move(seq, queue=p.get("to_queue"))
-        elif kind == "ChatOverflowed":
+        elif kind == ChatOverflowed.__name__:
             meta._move(seq, queue=p["to_queue"])
-        elif kind == "ChatRequeued":
+        elif kind == ChatRequeued.__name__:
             meta._move(seq, queue=p["queue"])
-        elif kind == "ChatClosed":
+        elif kind == ChatClosed.__name__:
             meta._move(seq)

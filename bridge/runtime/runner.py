@@ -3,6 +3,12 @@
 The engine is synchronous and fast, so commands run inline on the event loop: no locks, and
 the order in which commands run is the order of their ``seq`` and of their commits. Due timers
 fire first, so a command never acts on a chat whose deadline already passed.
+
+A command's events change the engine before they are committed. When a commit fails, the
+owner rebuilds engine and projection from the log and hands them over with ``reset``, so what
+was refused leaves no trace; if even that fails (the log cannot be read), the runner stays
+``stale`` and refuses commands until a retry of ``restore`` succeeds. Until the writer's probe
+finds the store taking commits again, commands are refused before they run, with the cause.
 """
 
 from __future__ import annotations
@@ -10,15 +16,20 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import structlog
 
 from bridge.engine import Engine
 from bridge.engine.events import Event, to_row
-from bridge.store import Row, SideWrite
+from bridge.store import Row, SideWrite, StoreFailed
+from bridge.store.errors import classify
 
 from .projection import Projection
 from .writer import GroupCommitWriter
+
+if TYPE_CHECKING:
+    from .tracing import Tracer
 
 log = structlog.get_logger("bridge.runner")
 
@@ -36,6 +47,25 @@ class CommandRunner:
         self._seq = last_seq
         self.changed = asyncio.Event()  # set when a deadline earlier than ``watched`` appears
         self.watched: float | None = None  # the deadline the timer driver sleeps until
+        self.restore: Callable[[], None] | None = None  # rebuilds from the log, then ``reset``
+        self.stale: StoreFailed | None = None  # set while the state could not be rebuilt
+        self.tracer: Tracer | None = None  # set when tracing is on: a span per ``run``
+
+    def reset(self, engine: Engine, projection: Projection, last_seq: int) -> None:
+        """Carry on from a state rebuilt from the log (the uncommitted one is dropped)."""
+        self.engine, self.projection, self._seq = engine, projection, last_seq
+        self.stale = None
+        self.changed.set()  # the timer driver looks at the rebuilt deadlines
+
+    def recover(self) -> None:
+        """Rebuild the state from the log; on failure stay ``stale`` and raise why."""
+        if self.restore is None:
+            return
+        try:
+            self.restore()
+        except Exception as exc:
+            self.stale = classify(exc)
+            raise self.stale from exc
 
     @property
     def last_seq(self) -> int:
@@ -47,6 +77,15 @@ class CommandRunner:
         If a command raises, the rows of those before it still commit (they changed the
         engine) and the error propagates: nothing of the failed command exists.
         """
+        if self.tracer is None:
+            return await self._run(commands, side)
+        with self.tracer.command(commands) as span:
+            rows = await self._run(commands, side)
+            self.tracer.describe(span, rows)
+            return rows
+
+    async def _run(self, commands: Sequence[Command], side: SideWrites | None) -> list[Row]:
+        self._check_store()
         self._detach(self._stamp(self.engine.advance()))
         rows: list[Row] = []
         try:
@@ -62,10 +101,19 @@ class CommandRunner:
 
     async def tick(self) -> list[Row]:
         """Fire due timers and wait for their rows to be durable (the timer driver's step)."""
+        self._check_store()
         rows = self._stamp(self.engine.advance())
         if rows:
             await self._writer.submit(rows)
         return rows
+
+    def _check_store(self) -> None:
+        """Refuse at once while the store is failing (the writer's probe says when it is
+        back): a command refused before it runs costs no rebuild, and waits no busy timeout."""
+        if self.stale is not None:
+            self.recover()
+        if self._writer.failed is not None:
+            raise self._writer.failed
 
     def _detach(self, rows: list[Row]) -> None:
         """Commit without anyone waiting: a failure is logged by the writer."""

@@ -8,35 +8,50 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from bridge.engine.events import AUDIENCE_ALL
+from bridge.engine.events import (
+    AUDIENCE_ALL,
+    ArticleShared,
+    ChatAssigned,
+    ChatCancelled,
+    ChatClosed,
+    ChatOpened,
+    ChatOverflowed,
+    ChatRequeued,
+    ChatTransferred,
+    MessagePosted,
+    NoteAdded,
+    SystemMessage,
+    TicketLinked,
+    TicketStatusChanged,
+)
 from bridge.store import Row
 
 from .projection import ChatMeta
 
 USER_TYPES = frozenset(
     {
-        "ChatAssigned",
-        "MessagePosted",
-        "SystemMessage",
-        "ArticleShared",
-        "ChatTransferred",
-        "ChatClosed",
-        "ChatCancelled",
+        ChatAssigned.__name__,
+        MessagePosted.__name__,
+        SystemMessage.__name__,
+        ArticleShared.__name__,
+        ChatTransferred.__name__,
+        ChatClosed.__name__,
+        ChatCancelled.__name__,
     }
 )
 # Rows that concern an agent through the queue the chat sat in (so the console's counts move).
-_QUEUE_TYPES = frozenset({"ChatAssigned", "ChatClosed", "ChatCancelled"})
+_QUEUE_TYPES = frozenset({ChatAssigned.__name__, ChatClosed.__name__, ChatCancelled.__name__})
 # Conversation rows that concern the agent holding the chat.
 _HOLDER_TYPES = frozenset(
     {
-        "MessagePosted",
-        "SystemMessage",
-        "ArticleShared",
-        "NoteAdded",
-        "ChatCancelled",
-        "ChatClosed",
-        "TicketLinked",
-        "TicketStatusChanged",
+        MessagePosted.__name__,
+        SystemMessage.__name__,
+        ArticleShared.__name__,
+        NoteAdded.__name__,
+        ChatCancelled.__name__,
+        ChatClosed.__name__,
+        TicketLinked.__name__,
+        TicketStatusChanged.__name__,
     }
 )
 
@@ -47,11 +62,11 @@ def user_view(row: Row, meta: ChatMeta) -> Row | None:
     if kind not in USER_TYPES:
         return None
     payload = row["payload"]
-    if kind == "SystemMessage" and payload.get("audience") != AUDIENCE_ALL:
+    if kind == SystemMessage.__name__ and payload.get("audience") != AUDIENCE_ALL:
         return None
-    if kind == "ChatAssigned":
+    if kind == ChatAssigned.__name__:
         payload = {**payload, "agent_name": meta.agent_names.get(row["seq"], row["agent_id"])}
-    elif kind == "ChatTransferred":
+    elif kind == ChatTransferred.__name__:
         payload = {k: v for k, v in payload.items() if k != "note"}
     return {
         "seq": row["seq"],
@@ -70,13 +85,13 @@ def concerns_agent(row: Row, agent_id: str, queues: Collection[str], meta: ChatM
     if meta is None:
         return False
     kind, payload = row["type"], row["payload"]
-    if kind == "ChatOpened":
+    if kind == ChatOpened.__name__:
         return payload["queue"] in queues
-    if kind == "ChatOverflowed":
+    if kind == ChatOverflowed.__name__:
         return payload["to_queue"] in queues or payload["from_queue"] in queues
-    if kind == "ChatRequeued":
+    if kind == ChatRequeued.__name__:
         return payload["queue"] in queues
-    if kind == "ChatTransferred":
+    if kind == ChatTransferred.__name__:
         return payload["to_agent"] == agent_id or payload["to_queue"] in queues
     queue, holder = meta.at(row["seq"])
     if kind in _HOLDER_TYPES and holder == agent_id:

@@ -7,165 +7,127 @@ callback outbox is written the same way: a committed row's callbacks exist exact
 row does, and stay ``pending`` until delivered (deleted) or given up (``failed``).
 
 Two connections: the writer's (used only from the writer thread) and a reader's (used on the
-event loop; WAL lets it read while the writer commits).
+event loop; WAL lets it read while the writer commits). The tables and their versions are in
+``schema``; a failed commit raises the ``StoreFailed`` of ``errors`` that names its cause.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS events (
-    seq INTEGER PRIMARY KEY,
-    at REAL NOT NULL,
-    type TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    chat_id TEXT,
-    agent_id TEXT,
-    payload TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS events_chat ON events (chat_id, seq);
-CREATE TABLE IF NOT EXISTS idempotency (
-    source TEXT,
-    key TEXT,
-    chat_id TEXT,
-    response TEXT,
-    PRIMARY KEY (source, key)
-);
-CREATE TABLE IF NOT EXISTS chat_origins (
-    chat_id TEXT PRIMARY KEY,
-    source TEXT NOT NULL,
-    callback_url TEXT
-);
-CREATE TABLE IF NOT EXISTS attachments (
-    id TEXT PRIMARY KEY,
-    chat_id TEXT NOT NULL,
-    name TEXT NOT NULL,
-    content_type TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    data BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS callback_outbox (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    delivery_id TEXT NOT NULL,
-    chat_id TEXT NOT NULL,
-    source TEXT,
-    url TEXT NOT NULL,
-    body BLOB NOT NULL,
-    state TEXT NOT NULL DEFAULT 'pending'
-);
-CREATE INDEX IF NOT EXISTS callback_outbox_state ON callback_outbox (state, id);
-"""
+from . import schema
+from .errors import NotAStore, classify
+from .lock import StoreLock
+from .rows import BadRow, OutboxEntry, Row, SideWrite, SideWrites, StoredAttachment, flat, row_of
+
+__all__ = ["BadRow", "EventStore", "OutboxEntry", "Row", "SideWrite", "StoredAttachment"]
 
 _INSERT_EVENT = "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)"
 _ROW_COLUMNS = "seq, at, type, version, chat_id, agent_id, payload"
 
-Row = dict[str, Any]
 
+class EventStore(SideWrites):
+    """The log and its side tables; ``read_only`` opens it for inspection (no lock, no writes).
 
-@dataclass(slots=True)
-class SideWrite:
-    """One extra statement committed in the same transaction as a batch of events."""
+    Opening refuses what is not a livechat store (see ``schema``), takes the one-bridge lock
+    before anything is created, and brings an older schema up to date. A new store is made
+    only where no file exists.
+    """
 
-    sql: str
-    params: tuple[Any, ...]
+    def __init__(
+        self,
+        path: Path | str,
+        synchronous: str = "NORMAL",
+        busy_timeout: float = 5.0,
+        *,
+        read_only: bool = False,
+    ) -> None:
+        self.path = Path(path).resolve()
+        self.read_only = read_only
+        self._busy_ms = int(busy_timeout * 1000)
+        self._lock: StoreLock | None = None
+        if read_only and not self.path.exists():
+            raise NotAStore(f"{self.path}: no such file")
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock = StoreLock(self.path)
+        try:
+            self._open(synchronous)
+        except BaseException:
+            self._release()
+            raise
 
+    def _open(self, synchronous: str) -> None:
+        if self.path.exists():
+            schema.check_file(self.path)
+        else:
+            try:
+                schema.create(self.path)
+            except sqlite3.OperationalError as exc:  # a full disk, already at the start
+                raise classify(exc) from exc
+        self._writer = self._connect(check_same_thread=False)
+        try:
+            version = schema.version_of(self._writer, self.path)  # before anything is written
+            if not self.read_only:
+                self._prepare(version)
+            # Read-only: nothing writes, so the one connection reads too.
+            self._reader = self._writer if self.read_only else self._connect(check_same_thread=True)
+            for conn in {self._writer, self._reader}:
+                conn.execute(f"PRAGMA synchronous={'FULL' if synchronous == 'FULL' else 'NORMAL'}")
+        except BaseException:
+            self._writer.close()
+            raise
 
-@dataclass(slots=True)
-class OutboxEntry:
-    """A callback committed with its row and not yet settled."""
+    def _prepare(self, version: int) -> None:
+        """Migrate and switch to WAL; a full disk or a lock here is named like a commit's."""
+        try:
+            schema.migrate(self._writer, version)
+            self._writer.execute("PRAGMA journal_mode=WAL")  # kept in the file
+        except sqlite3.OperationalError as exc:
+            raise classify(exc) from exc
 
-    id: int
-    delivery_id: str
-    chat_id: str
-    source: str | None
-    url: str
-    body: bytes
-
-
-@dataclass(slots=True)
-class StoredAttachment:
-    id: str
-    chat_id: str
-    name: str
-    content_type: str
-    data: bytes
-
-
-class EventStore:
-    def __init__(self, path: Path | str, synchronous: str = "NORMAL") -> None:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._writer = self._connect(synchronous, check_same_thread=False)
-        self._writer.executescript(SCHEMA)
-        self._reader = self._connect(synchronous, check_same_thread=True)
-
-    def _connect(self, synchronous: str, *, check_same_thread: bool) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=check_same_thread)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(f"PRAGMA synchronous={'FULL' if synchronous == 'FULL' else 'NORMAL'}")
-        conn.execute("PRAGMA busy_timeout=5000")
+    def _connect(self, *, check_same_thread: bool) -> sqlite3.Connection:
+        target = f"{self.path.as_uri()}?mode=ro" if self.read_only else str(self.path)
+        conn = sqlite3.connect(
+            target,
+            uri=self.read_only,
+            isolation_level=None,
+            check_same_thread=check_same_thread,
+        )
+        conn.execute(f"PRAGMA busy_timeout={self._busy_ms}")  # reads nothing from the file
         return conn
 
     # --- writing (writer thread only) ---------------------------------------------------
 
     def write(self, rows: Sequence[Row], side: Sequence[SideWrite] = ()) -> None:
-        """Commit rows and side writes atomically: all of them or, on any error, none."""
+        """Commit rows and side writes atomically: all of them or, on any error, none.
+
+        Raises ``StoreFailed`` naming the cause (full, locked, read-only). ``BEGIN IMMEDIATE``
+        takes the write lock up front, under the busy timeout; SQLite may already have rolled
+        back on its own (a full disk does), and a second ROLLBACK must not hide the cause.
+        """
         conn = self._writer
-        conn.execute("BEGIN")
         try:
-            conn.executemany(_INSERT_EVENT, [_flat(row) for row in rows])
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(_INSERT_EVENT, [flat(row) for row in rows])
             for write in side:
                 conn.execute(write.sql, write.params)
             conn.execute("COMMIT")
+        except Exception as exc:
+            _roll_back(conn)
+            raise classify(exc) from exc
         except BaseException:
-            conn.execute("ROLLBACK")
+            _roll_back(conn)
             raise
 
-    # --- side writes, committed with a batch ----------------------------------------------
-
-    @staticmethod
-    def idempotency_write(source: str, key: str, chat_id: str, response: Row) -> SideWrite:
-        return SideWrite(
-            "INSERT INTO idempotency VALUES (?, ?, ?, ?)",
-            (source, key, chat_id, json.dumps(response)),
-        )
-
-    @staticmethod
-    def origin_write(chat_id: str, source: str, callback_url: str | None) -> SideWrite:
-        return SideWrite(
-            "INSERT INTO chat_origins VALUES (?, ?, ?)", (chat_id, source, callback_url)
-        )
-
-    @staticmethod
-    def attachment_write(item: StoredAttachment) -> SideWrite:
-        return SideWrite(
-            "INSERT INTO attachments VALUES (?, ?, ?, ?, ?, ?)",
-            (item.id, item.chat_id, item.name, item.content_type, len(item.data), item.data),
-        )
-
-    @staticmethod
-    def outbox_write(
-        delivery_id: str, chat_id: str, source: str | None, url: str, body: bytes
-    ) -> SideWrite:
-        return SideWrite(
-            "INSERT INTO callback_outbox (delivery_id, chat_id, source, url, body)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (delivery_id, chat_id, source, url, body),
-        )
-
-    @staticmethod
-    def outbox_settle(outbox_id: int, delivered: bool) -> SideWrite:
-        """Delivered callbacks leave the outbox; failed ones stay, marked, for inspection."""
-        if delivered:
-            return SideWrite("DELETE FROM callback_outbox WHERE id = ?", (outbox_id,))
-        return SideWrite("UPDATE callback_outbox SET state = 'failed' WHERE id = ?", (outbox_id,))
+    def probe(self) -> None:
+        """Write (and keep) one small row: can the store take commits again?"""
+        sql = "INSERT OR REPLACE INTO health_probe (id, at) VALUES (1, julianday('now'))"
+        self.write((), [SideWrite(sql, ())])
 
     # --- reading (event loop) ---------------------------------------------------------------
 
@@ -175,20 +137,30 @@ class EventStore:
     def read_all(self, batch: int = 10_000) -> Iterator[Row]:
         cursor = self._reader.execute(f"SELECT {_ROW_COLUMNS} FROM events ORDER BY seq")
         while chunk := cursor.fetchmany(batch):
-            yield from map(_row, chunk)
+            yield from map(row_of, chunk)
+
+    def read_checked(self, batch: int = 10_000) -> Iterator[Row | BadRow]:
+        """Every row in seq order, one that cannot even be decoded as a ``BadRow`` (checks)."""
+        cursor = self._reader.execute(f"SELECT {_ROW_COLUMNS} FROM events ORDER BY seq")
+        while chunk := cursor.fetchmany(batch):
+            for record in chunk:
+                try:
+                    yield row_of(record)
+                except (ValueError, TypeError) as exc:
+                    yield BadRow(record[0], str(record[2]), f"payload is not JSON ({exc})")
 
     def chat_rows(self, chat_id: str, since: int = 0) -> list[Row]:
         cursor = self._reader.execute(
             f"SELECT {_ROW_COLUMNS} FROM events WHERE chat_id = ? AND seq > ? ORDER BY seq",
             (chat_id, since),
         )
-        return [_row(r) for r in cursor]
+        return [row_of(r) for r in cursor]
 
     def rows_since(self, since: int, limit: int) -> list[Row]:
         cursor = self._reader.execute(
             f"SELECT {_ROW_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (since, limit)
         )
-        return [_row(r) for r in cursor]
+        return [row_of(r) for r in cursor]
 
     def pending_callbacks(self, after: int = 0) -> list[OutboxEntry]:
         """Unsettled callbacks with an id above ``after``, in the order they were committed."""
@@ -206,11 +178,13 @@ class EventStore:
         )
         return [record[0] for record in cursor]
 
-    def idempotent_response(self, source: str, key: str) -> Row | None:
+    def idempotent_answer(self, source: str, key: str) -> tuple[Row, str | None] | None:
+        """The kept answer and its request's hash (None for rows kept before hashes were)."""
         found = self._reader.execute(
-            "SELECT response FROM idempotency WHERE source = ? AND key = ?", (source, key)
+            "SELECT response, request_hash FROM idempotency WHERE source = ? AND key = ?",
+            (source, key),
         ).fetchone()
-        return None if found is None else json.loads(found[0])
+        return None if found is None else (json.loads(found[0]), found[1])
 
     def origins(self) -> Iterator[tuple[str, str, str | None]]:
         yield from self._reader.execute("SELECT chat_id, source, callback_url FROM chat_origins")
@@ -228,29 +202,17 @@ class EventStore:
 
     def close(self) -> None:
         self._reader.close()
-        self._writer.close()
+        if self._writer is not self._reader:
+            self._writer.close()
+        self._release()
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
 
-def _flat(row: Row) -> tuple[Any, ...]:
-    return (
-        row["seq"],
-        row["at"],
-        row["type"],
-        row["version"],
-        row["chat_id"],
-        row["agent_id"],
-        json.dumps(row["payload"], separators=(",", ":")),
-    )
-
-
-def _row(record: tuple[Any, ...]) -> Row:
-    seq, at, kind, version, chat_id, agent_id, payload = record
-    return {
-        "seq": seq,
-        "at": at,
-        "type": kind,
-        "version": version,
-        "chat_id": chat_id,
-        "agent_id": agent_id,
-        "payload": json.loads(payload),
-    }
+def _roll_back(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        with contextlib.suppress(sqlite3.Error):  # unusable: the next BEGIN will say why
+            conn.execute("ROLLBACK")

@@ -184,6 +184,8 @@ def add_page_routes(app: web.Application, config: PageConfig | None = None) -> N
     """Serve /console, /chat, /dashboard and /static/*; ``config`` overrides the settings."""
     pages = Pages(config)
     app.router.add_get("/console", pages.console)
+    # Where the identity provider sends the browser back (bridge.runtime.oidc.CALLBACK_PATH).
+    app.router.add_get("/console/oidc/callback", pages.console)
     app.router.add_get("/chat", pages.chat)
     app.router.add_get("/dashboard", pages.dashboard)
     app.router.add_get("/static/{path:.+}", pages.static)

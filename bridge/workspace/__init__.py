@@ -8,7 +8,8 @@ Pieces
 ``Directory`` (``ports``)
     The adapter protocol for an ITSM. ``SqliteDirectory(path=":memory:", statuses=None,
     synchronous="NORMAL")`` is the embedded one; an adapter for BMC Helix / Remedy implements
-    the same methods. Lookups: ``customer``, ``open_tickets``, ``assets``, ``article``,
+    the same methods. Lookups (the person ones take the chat's ``company`` and never answer
+    across it): ``customer``, ``find_customer``, ``open_tickets``, ``assets``, ``article``,
     ``template``, ``ticket``, ``chat_ticket``. Ranked search (SQLite FTS5, bm25, any user input
     is safe): ``search_articles(term, limit=10)``, ``search_templates(term, kind=None,
     limit=10)``, ``outages(company, services=None, term="", active_only=True, limit=20)``.
@@ -19,12 +20,13 @@ Pieces
     now is, or raises and changes nothing.
 
 ``Workspace(directory)`` (``service``)
-    The console actions that combine steps: ``customer_info(customer_id) -> CustomerInfo``;
-    ``resources(customer_id, term="", kind=None, limit=10) -> Resources``;
-    ``share_article(chat_id, article_id) -> Shared`` (logs the share in the chat's ticket if
-    it has one); ``create_ticket(kind, *, chat_id, customer_id, transcript, template_id=None,
-    summary=None, fields=None, prior_shares=()) -> Ticket``; ``resolve_ticket(ticket_id)``
-    (configured Status / Status Reason); ``abandon_chat(chat_id)`` (its ticket -> Cancelled).
+    The console actions that combine steps: ``customer_info(customer_id, *, company) ->
+    CustomerInfo``; ``resources(customer_id, *, company, term="", kind=None, limit=10) ->
+    Resources``; ``share_article(chat_id, article_id, *, company) -> Shared`` (logs the share
+    in the chat's ticket if it has one); ``create_ticket(kind, *, company, chat_id, customer_id,
+    transcript, template_id=None, summary=None, fields=None, prior_shares=()) -> Ticket``;
+    ``resolve_ticket(ticket_id)`` (configured Status / Status Reason); ``abandon_chat(chat_id)``
+    (its ticket -> Cancelled). Articles and templates are shared by every company.
 
 ``tickets``
     The rules: ids (``INC`` + 12 digits, ``WO`` + 13), description from the transcript,
@@ -48,11 +50,11 @@ Typical flow::
 
     directory = seed_directory("workspace.db")
     workspace = Workspace(directory)
-    info = workspace.customer_info("PPL000000000001")
-    found = workspace.resources("PPL000000000001", term="vpn")
+    info = workspace.customer_info("PPL000000000001", company="Calbro Services")
+    found = workspace.resources("PPL000000000001", company="Calbro Services", term="vpn")
     workspace.share_article("chat-1", found.articles[0].id)          # no ticket yet
     ticket = workspace.create_ticket(
-        "incident", chat_id="chat-1", customer_id="PPL000000000001",
+        "incident", company="Calbro Services", chat_id="chat-1", customer_id="PPL000000000001",
         transcript=[("Allen Allbrook", "My VPN drops"), ("Agent", "Let's look")],
         template_id="TPL000000000002", prior_shares=[found.articles[0].id],
     )
@@ -61,6 +63,8 @@ Typical flow::
         directory.confirm_ticket(ticket.id)
     workspace.resolve_ticket(ticket.id)
 """
+
+from typing import Any
 
 from .errors import (
     DirectoryNotEmpty,
@@ -96,10 +100,22 @@ from .ports import (
     TicketDraft,
     TicketKind,
 )
-from .seed import DEMO_CUSTOMERS, generate, main_seed, seed_directory
 from .service import CustomerInfo, Resources, Shared, Workspace
 from .sqlite_directory import SqliteDirectory
 from .tickets import TicketStatusSettings, TicketTypeStatuses, TranscriptLine
+
+# The seeder needs Faker, which takes ~0.15 s to import: loaded only when a name of it is used
+# (``livechat-bridge demo``, tests), never by a bridge that just serves.
+_SEED_NAMES = frozenset({"DEMO_CUSTOMERS", "generate", "main_seed", "seed_directory"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SEED_NAMES:
+        from . import seed
+
+        return getattr(seed, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DEMO_CUSTOMERS",

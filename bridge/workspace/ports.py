@@ -177,6 +177,12 @@ class Ticket:
 class Directory(Protocol):
     """What the agent workspace needs from an ITSM.
 
+    Tenancy: everything about a person (the record, open tickets, assets) is asked for within
+    a ``company``, the chat's, and a record of another company is "not found", never shown. A
+    ticket is filed under its draft's company, whose customer it must be. Knowledge articles
+    and templates have no company: one shared catalogue. Outages are the company's own plus
+    shared services' (``company`` None).
+
     Lookups raise the matching ``NotFound`` subclass (``UnknownCustomer``, ``UnknownArticle``,
     ``UnknownTemplate``, ``UnknownTicket``). Searches rank by relevance, best first; a blank
     term browses (first ``limit`` records in id order) and a term with no searchable word finds
@@ -188,23 +194,26 @@ class Directory(Protocol):
         """The Status / Status Reason values this ITSM accepts and uses for chat actions."""
         ...
 
-    def customer(self, customer_id: str) -> Customer: ...
+    def customer(self, customer_id: str, *, company: str) -> Customer:
+        """The person with this id in ``company`` (``UnknownCustomer`` if only elsewhere)."""
+        ...
 
     def find_customer(
-        self, email: str | None = None, name: str | None = None, company: str | None = None
+        self, *, company: str, email: str | None = None, name: str | None = None
     ) -> Customer | None:
         """Who a chat's user is when the handoff names no directory id (a web chat's user
-        gives a name and an email): the one with this email (exact, case-insensitive), else
-        the only one of ``company`` with this full name; None when nobody (or, by name, more
-        than one person) matches. A real ITSM adapter implements it with its people search.
+        gives a name and an email): the one of ``company`` with this email (exact,
+        case-insensitive), else the only one of ``company`` with this full name; None when
+        nobody (or, by name, more than one person) matches. A real ITSM adapter implements it
+        with its people search, filtered by company.
         """
         ...
 
-    def open_tickets(self, customer_id: str) -> list[Ticket]:
-        """The customer's tickets whose status is not a closed one, oldest first."""
+    def open_tickets(self, customer_id: str, *, company: str) -> list[Ticket]:
+        """The customer's tickets of ``company`` whose status is not closed, oldest first."""
         ...
 
-    def assets(self, customer_id: str) -> list[Asset]: ...
+    def assets(self, customer_id: str, *, company: str) -> list[Asset]: ...
 
     def outages(
         self,
@@ -228,7 +237,8 @@ class Directory(Protocol):
     def template(self, template_id: str) -> Template: ...
 
     def create_ticket(self, draft: TicketDraft) -> Ticket:
-        """Give the draft the next id of its kind; edit mode when required fields are blank."""
+        """Give the draft the next id of its kind; edit mode when required fields are blank.
+        ``UnknownCustomer`` unless the draft's customer belongs to the draft's company."""
         ...
 
     def update_ticket(self, ticket_id: str, fields: dict[str, str]) -> Ticket:

@@ -56,6 +56,6 @@ SELECT c.id, c.first_name, c.last_name, c.email, c.phone, c.department, c.vip,
        s.id AS site_id, s.company AS site_company, s.name AS site_name, s.street, s.city,
        s.region, s.postal_code, s.country, co.name AS company, co.domain
 FROM customers c JOIN sites s ON s.id = c.site_id JOIN companies co ON co.name = c.company
-WHERE c.id = ?"""
+WHERE c.id = ? AND c.company = ?"""
 
 DDL = SCHEMA + "".join(index.ddl() for index in (ARTICLES, TEMPLATES, OUTAGES))

@@ -3,6 +3,7 @@
 Single-step actions (update a draft ticket's fields, Confirm + Save, pin an article, set a
 status, look a ticket up, search) are ``Directory`` methods; call ``workspace.directory``.
 Everything here raises before it changes anything: lookups come first, the one write last.
+Every action on a person takes the chat's ``company``: the directory never answers across it.
 """
 
 from __future__ import annotations
@@ -45,21 +46,26 @@ class Workspace:
     def __init__(self, directory: Directory) -> None:
         self.directory = directory
 
-    def customer_info(self, customer_id: str) -> CustomerInfo:
-        customer = self.directory.customer(customer_id)
+    def customer_info(self, customer_id: str, *, company: str) -> CustomerInfo:
+        directory = self.directory
         return CustomerInfo(
-            customer, self.directory.open_tickets(customer_id), self.directory.assets(customer_id)
+            directory.customer(customer_id, company=company),
+            directory.open_tickets(customer_id, company=company),
+            directory.assets(customer_id, company=company),
         )
 
     def resources(
         self,
         customer_id: str,
+        *,
+        company: str,
         term: str = "",
         kind: TicketKind | None = None,
         limit: int = 10,
     ) -> Resources:
-        """Active outages of the customer's company (and shared services), templates, articles."""
-        company = self.directory.customer(customer_id).company.name
+        """Active outages of the company (and shared services), templates, articles, for a
+        customer of that company (``UnknownCustomer`` otherwise)."""
+        self.directory.customer(customer_id, company=company)
         return self.company_resources(company, term, kind, limit)
 
     def company_resources(
@@ -73,22 +79,29 @@ class Workspace:
             self.directory.search_articles(term, limit),
         )
 
-    def share_article(self, chat_id: str, article_id: str) -> Shared:
+    def share_article(self, chat_id: str, article_id: str, *, company: str) -> Shared:
         """Record a share in the chat's ticket; the chat event itself is the engine's business.
 
-        Shares made before the chat has a ticket are passed to ``create_ticket`` later.
+        Shares made before the chat has a ticket are passed to ``create_ticket`` later. A
+        ticket of another company than the chat's (``company``) is not the chat's to write.
         """
         article = self.directory.article(article_id)
-        ticket = self.directory.chat_ticket(chat_id)
+        ticket = self.chat_ticket(chat_id, company=company)
         if ticket is not None:
             entry = rules.share_activity(article)
             ticket = self.directory.add_activity(ticket.id, entry.text, entry.article_id)
         return Shared(article, ticket)
 
+    def chat_ticket(self, chat_id: str, *, company: str) -> Ticket | None:
+        """The chat's ticket, if it has one filed under the chat's company."""
+        ticket = self.directory.chat_ticket(chat_id)
+        return ticket if ticket is not None and ticket.company == company else None
+
     def create_ticket(
         self,
         kind: TicketKind,
         *,
+        company: str,
         chat_id: str,
         customer_id: str,
         transcript: Sequence[TranscriptLine],
@@ -103,9 +116,10 @@ class Workspace:
         and text are filled in and the transcript appended. ``prior_shares`` are ids of articles
         shared in the chat before this, carried into the activity log in order. The ticket is in
         edit mode (``mode == "edit"``, ``missing_fields`` set) when required fields are blank.
+        The customer must be one of ``company`` (the chat's), and the ticket is filed there.
         """
         rules.check_kind(kind)
-        customer = self.directory.customer(customer_id)
+        customer = self.directory.customer(customer_id, company=company)
         template = self.directory.template(template_id) if template_id else None
         shares = [self.directory.article(article_id) for article_id in prior_shares]
         draft = rules.draft_ticket(

@@ -16,8 +16,9 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Literal
 
+from . import sqlite_rows as rec
 from . import tickets as rules
-from .errors import TicketExists, UnknownArticle, UnknownCustomer, UnknownTemplate, UnknownTicket
+from .errors import TicketExists, UnknownCustomer, UnknownTemplate
 from .fts import ranked
 from .ports import (
     EDIT,
@@ -30,7 +31,6 @@ from .ports import (
     Outage,
     Site,
     Template,
-    TemplateField,
     Ticket,
     TicketDraft,
     TicketKind,
@@ -43,7 +43,8 @@ Record = Company | Site | Customer | Asset | Article | Template | Outage | Ticke
 
 # Finding a chat's customer by email is a per-request lookup; NOCASE folds ASCII only.
 EMAIL_INDEX = "CREATE INDEX IF NOT EXISTS customers_email ON customers(email COLLATE NOCASE);"
-BY_EMAIL = "SELECT id FROM customers WHERE email = ? COLLATE NOCASE ORDER BY id LIMIT 1"
+BY_EMAIL = "SELECT id FROM customers WHERE email = ? COLLATE NOCASE AND company = ? "
+BY_EMAIL += "ORDER BY id LIMIT 1"
 BY_NAME = "SELECT id FROM customers WHERE company = ? AND first_name || ' ' || last_name = ? "
 BY_NAME += "COLLATE NOCASE LIMIT 2"
 
@@ -102,11 +103,11 @@ class SqliteDirectory:
 
     # --- customer information -------------------------------------------------------------
 
-    def customer(self, customer_id: str) -> Customer:
+    def customer(self, customer_id: str, *, company: str) -> Customer:
         with self._read() as conn:
-            row = conn.execute(CUSTOMER_SQL, (customer_id,)).fetchone()
+            row = conn.execute(CUSTOMER_SQL, (customer_id, company)).fetchone()
         if row is None:
-            raise UnknownCustomer(f"no customer {customer_id!r}")
+            raise UnknownCustomer(f"no customer {customer_id!r} in {company!r}")
         site = Site(
             row["site_id"], row["site_company"], row["site_name"], row["street"], row["city"],
             row["region"], row["postal_code"], row["country"],
@@ -117,26 +118,28 @@ class SqliteDirectory:
         )  # fmt: skip
 
     def find_customer(
-        self, email: str | None = None, name: str | None = None, company: str | None = None
+        self, *, company: str, email: str | None = None, name: str | None = None
     ) -> Customer | None:
         with self._read() as conn:
-            found = _customer_id(conn, email, name, company)
-        return None if found is None else self.customer(found)
+            found = _customer_id(conn, company, email, name)
+        return None if found is None else self.customer(found, company=company)
 
-    def open_tickets(self, customer_id: str) -> list[Ticket]:
+    def open_tickets(self, customer_id: str, *, company: str) -> list[Ticket]:
         with self._read() as conn:
             ids = conn.execute(
-                "SELECT id FROM tickets WHERE customer_id = ? ORDER BY pk", (customer_id,)
+                "SELECT id FROM tickets WHERE customer_id = ? AND company = ? ORDER BY pk",
+                (customer_id, company),
             ).fetchall()
-            found = [_load_ticket(conn, row["id"])[0] for row in ids]
+            found = [rec.load_ticket(conn, row["id"])[0] for row in ids]
         return [t for t in found if not self._statuses.for_kind(t.kind).is_closed(t.status)]
 
-    def assets(self, customer_id: str) -> list[Asset]:
+    def assets(self, customer_id: str, *, company: str) -> list[Asset]:
         with self._read() as conn:
             rows = conn.execute(
-                "SELECT id, customer_id, kind, model, serial, tag, status FROM assets "
-                "WHERE customer_id = ? ORDER BY id",
-                (customer_id,),
+                "SELECT a.id, a.customer_id, a.kind, a.model, a.serial, a.tag, a.status "
+                "FROM assets a JOIN customers c ON c.id = a.customer_id "
+                "WHERE a.customer_id = ? AND c.company = ? ORDER BY a.id",
+                (customer_id, company),
             ).fetchall()
         return [Asset(*row) for row in rows]
 
@@ -158,15 +161,15 @@ class SqliteDirectory:
             where.append("t.ended_at IS NULL")
         with self._read() as conn:
             rows = ranked(conn, OUTAGES, term, limit, " AND ".join(where), params)
-        return [_outage(row) for row in rows]
+        return [rec.outage(row) for row in rows]
 
     def search_articles(self, term: str, limit: int = 10) -> list[Article]:
         with self._read() as conn:
-            return [_article(row) for row in ranked(conn, ARTICLES, term, limit)]
+            return [rec.article(row) for row in ranked(conn, ARTICLES, term, limit)]
 
     def article(self, article_id: str) -> Article:
         with self._read() as conn:
-            return _get_article(conn, article_id)
+            return rec.get_article(conn, article_id)
 
     def search_templates(
         self, term: str, kind: TicketKind | None = None, limit: int = 10
@@ -175,55 +178,56 @@ class SqliteDirectory:
             rules.check_kind(kind)
         where, params = ("t.kind = ?", [kind]) if kind else ("", [])
         with self._read() as conn:
-            return [_template(row) for row in ranked(conn, TEMPLATES, term, limit, where, params)]
+            found = ranked(conn, TEMPLATES, term, limit, where, params)
+        return [rec.template(row) for row in found]
 
     def template(self, template_id: str) -> Template:
         with self._read() as conn:
-            row = _find(conn, "templates", "id", template_id)
+            row = rec.find(conn, "templates", "id", template_id)
         if row is None:
             raise UnknownTemplate(f"no template {template_id!r}")
-        return _template(row)
+        return rec.template(row)
 
     # --- tickets --------------------------------------------------------------------------
 
     def create_ticket(self, draft: TicketDraft) -> Ticket:
         with self._write() as conn:
             ticket_id = self._insert_ticket(conn, draft)
-            return _load_ticket(conn, ticket_id)[0]
+            return rec.load_ticket(conn, ticket_id)[0]
 
     def update_ticket(self, ticket_id: str, fields: dict[str, str]) -> Ticket:
         with self._write() as conn:
-            ticket, required = _load_ticket(conn, ticket_id)
+            ticket, required = rec.load_ticket(conn, ticket_id)
             changed = rules.apply_changes(self._statuses, ticket, fields, required)
             conn.execute(
                 "UPDATE tickets SET summary = ?, description = ?, fields = ? WHERE id = ?",
                 (changed.summary, changed.description, json.dumps(changed.fields), ticket_id),
             )
-            return _load_ticket(conn, ticket_id)[0]
+            return rec.load_ticket(conn, ticket_id)[0]
 
     def confirm_ticket(self, ticket_id: str) -> Ticket:
         with self._write() as conn:
-            rules.check_confirm(self._statuses, _load_ticket(conn, ticket_id)[0])
+            rules.check_confirm(self._statuses, rec.load_ticket(conn, ticket_id)[0])
             conn.execute("UPDATE tickets SET mode = ? WHERE id = ?", (SAVED, ticket_id))
-            return _load_ticket(conn, ticket_id)[0]
+            return rec.load_ticket(conn, ticket_id)[0]
 
     def set_status(self, ticket_id: str, status: str, reason: str = "") -> Ticket:
         with self._write() as conn:
-            ticket = _load_ticket(conn, ticket_id)[0]
+            ticket = rec.load_ticket(conn, ticket_id)[0]
             rules.check_status_change(self._statuses, ticket, status, reason)
             conn.execute(
                 "UPDATE tickets SET status = ?, status_reason = ? WHERE id = ?",
                 (status, reason, ticket_id),
             )
-            return _load_ticket(conn, ticket_id)[0]
+            return rec.load_ticket(conn, ticket_id)[0]
 
     def add_activity(self, ticket_id: str, text: str, article_id: str | None = None) -> Ticket:
         with self._write() as conn:
-            _load_ticket(conn, ticket_id)
+            rec.load_ticket(conn, ticket_id)
             if article_id is not None:
-                _get_article(conn, article_id)
-            _insert_activity(conn, ticket_id, Activity(text, article_id))
-            return _load_ticket(conn, ticket_id)[0]
+                rec.get_article(conn, article_id)
+            rec.insert_activity(conn, ticket_id, Activity(text, article_id))
+            return rec.load_ticket(conn, ticket_id)[0]
 
     def pin_article(self, ticket_id: str, article_id: str) -> Ticket:
         return self._pin(
@@ -239,19 +243,19 @@ class SqliteDirectory:
 
     def _pin(self, ticket_id: str, article_id: str, sql: str) -> Ticket:
         with self._write() as conn:
-            rules.check_open(self._statuses, _load_ticket(conn, ticket_id)[0])
-            _get_article(conn, article_id)
+            rules.check_open(self._statuses, rec.load_ticket(conn, ticket_id)[0])
+            rec.get_article(conn, article_id)
             conn.execute(sql, (ticket_id, article_id))
-            return _load_ticket(conn, ticket_id)[0]
+            return rec.load_ticket(conn, ticket_id)[0]
 
     def ticket(self, ticket_id: str) -> Ticket:
         with self._read() as conn:
-            return _load_ticket(conn, ticket_id)[0]
+            return rec.load_ticket(conn, ticket_id)[0]
 
     def chat_ticket(self, chat_id: str) -> Ticket | None:
         with self._read() as conn:
-            row = _find(conn, "tickets", "chat_id", chat_id)
-            return None if row is None else _load_ticket(conn, row["id"])[0]
+            row = rec.find(conn, "tickets", "chat_id", chat_id)
+            return None if row is None else rec.load_ticket(conn, row["id"])[0]
 
     # --- loading --------------------------------------------------------------------------
 
@@ -272,24 +276,24 @@ class SqliteDirectory:
     def _insert(self, conn: sqlite3.Connection, record: Record) -> None:
         match record:
             case Company():
-                _insert_row(conn, "companies", asdict(record))
+                rec.insert_row(conn, "companies", asdict(record))
             case Site():
-                _insert_row(conn, "sites", asdict(record))
+                rec.insert_row(conn, "sites", asdict(record))
             case Asset():
-                _insert_row(conn, "assets", asdict(record))
+                rec.insert_row(conn, "assets", asdict(record))
             case Article():
-                _insert_row(conn, "articles", asdict(record))
+                rec.insert_row(conn, "articles", asdict(record))
             case Customer():
                 row = asdict(record)
                 row.update(site_id=record.site.id, company=record.company.name)
                 del row["site"]
-                _insert_row(conn, "customers", row)
+                rec.insert_row(conn, "customers", row)
             case Template():
                 row = asdict(record)
                 row["fields"] = json.dumps(row["fields"])
-                _insert_row(conn, "templates", row)
+                rec.insert_row(conn, "templates", row)
             case Outage():
-                _insert_row(conn, "outages", asdict(record))
+                rec.insert_row(conn, "outages", asdict(record))
             case TicketDraft():
                 self._insert_ticket(conn, record)
             case _:
@@ -297,11 +301,12 @@ class SqliteDirectory:
 
     def _insert_ticket(self, conn: sqlite3.Connection, draft: TicketDraft) -> str:
         status, reason = rules.initial_status(self._statuses, draft)
-        if _find(conn, "customers", "id", draft.customer_id) is None:
-            raise UnknownCustomer(f"no customer {draft.customer_id!r}")
-        if draft.template_id and _find(conn, "templates", "id", draft.template_id) is None:
+        owner = rec.find(conn, "customers", "id", draft.customer_id)
+        if owner is None or owner["company"] != draft.company:
+            raise UnknownCustomer(f"no customer {draft.customer_id!r} in {draft.company!r}")
+        if draft.template_id and rec.find(conn, "templates", "id", draft.template_id) is None:
             raise UnknownTemplate(f"no template {draft.template_id!r}")
-        held = draft.chat_id and _find(conn, "tickets", "chat_id", draft.chat_id)
+        held = draft.chat_id and rec.find(conn, "tickets", "chat_id", draft.chat_id)
         if held:
             raise TicketExists(f"chat {draft.chat_id} already has ticket {held['id']}")
         number = conn.execute(
@@ -311,7 +316,7 @@ class SqliteDirectory:
         ).fetchone()[0]
         ticket_id = rules.ticket_id(draft.kind, number)
         missing = rules.missing_fields(draft.required, draft.fields)
-        _insert_row(conn, "tickets", {
+        rec.insert_row(conn, "tickets", {
             "id": ticket_id, "kind": draft.kind, "status": status, "status_reason": reason,
             "summary": draft.summary, "description": draft.description,
             "fields": json.dumps(draft.fields), "required": json.dumps(draft.required),
@@ -320,82 +325,18 @@ class SqliteDirectory:
             "mode": EDIT if missing else SAVED,
         })  # fmt: skip
         for entry in draft.activity:
-            _insert_activity(conn, ticket_id, entry)
+            rec.insert_activity(conn, ticket_id, entry)
         return ticket_id
 
 
 def _customer_id(
-    conn: sqlite3.Connection, email: str | None, name: str | None, company: str | None
+    conn: sqlite3.Connection, company: str, email: str | None, name: str | None
 ) -> str | None:
-    """By email first (the lowest id if shared); by name only when exactly one person fits."""
+    """Within ``company`` only: by email first (the lowest id if shared); by name only when
+    exactly one person fits."""
     email = (email or "").strip()
-    row = conn.execute(BY_EMAIL, (email,)).fetchone() if email else None
-    if row is not None or not (name and company):
+    row = conn.execute(BY_EMAIL, (email, company)).fetchone() if email else None
+    if row is not None or not name:
         return None if row is None else row["id"]
     rows = conn.execute(BY_NAME, (company, " ".join(name.split()))).fetchall()
     return rows[0]["id"] if len(rows) == 1 else None
-
-
-def _find(conn: sqlite3.Connection, table: str, column: str, value: str) -> sqlite3.Row | None:
-    return conn.execute(f"SELECT * FROM {table} WHERE {column} = ?", (value,)).fetchone()
-
-
-def _insert_row(conn: sqlite3.Connection, table: str, row: dict[str, object]) -> None:
-    cols = ", ".join(row)
-    marks = ", ".join("?" * len(row))
-    conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", tuple(row.values()))
-
-
-def _insert_activity(conn: sqlite3.Connection, ticket_id: str, entry: Activity) -> None:
-    conn.execute(
-        "INSERT INTO ticket_activity (ticket_id, text, article_id) VALUES (?, ?, ?)",
-        (ticket_id, entry.text, entry.article_id),
-    )
-
-
-def _get_article(conn: sqlite3.Connection, article_id: str) -> Article:
-    row = _find(conn, "articles", "id", article_id)
-    if row is None:
-        raise UnknownArticle(f"no knowledge article {article_id!r}")
-    return _article(row)
-
-
-def _load_ticket(conn: sqlite3.Connection, ticket_id: str) -> tuple[Ticket, list[str]]:
-    """The ticket and its required field names (kept per ticket: templates may change later)."""
-    row = _find(conn, "tickets", "id", ticket_id)
-    if row is None:
-        raise UnknownTicket(f"no ticket {ticket_id!r}")
-    fields, required = json.loads(row["fields"]), json.loads(row["required"])
-    activity = conn.execute(
-        "SELECT text, article_id FROM ticket_activity WHERE ticket_id = ? ORDER BY pk",
-        (ticket_id,),
-    ).fetchall()
-    pins = conn.execute(
-        "SELECT article_id FROM ticket_pins WHERE ticket_id = ? ORDER BY pk", (ticket_id,)
-    ).fetchall()
-    ticket = Ticket(
-        row["id"], row["kind"], row["status"], row["status_reason"], row["summary"],
-        row["description"], fields, rules.missing_fields(required, fields), row["customer_id"],
-        row["company"], row["chat_id"], [Activity(*a) for a in activity],
-        [p[0] for p in pins], row["template_id"], row["mode"],
-    )  # fmt: skip
-    return ticket, required
-
-
-def _article(row: sqlite3.Row) -> Article:
-    return Article(row["id"], row["title"], row["body"], row["url"], row["category"])
-
-
-def _template(row: sqlite3.Row) -> Template:
-    fields = [TemplateField(**f) for f in json.loads(row["fields"])]
-    return Template(
-        row["id"], row["kind"], row["name"], row["summary"], row["description"],
-        row["category"], fields,
-    )  # fmt: skip
-
-
-def _outage(row: sqlite3.Row) -> Outage:
-    return Outage(
-        row["id"], row["company"], row["service"], row["title"], row["description"],
-        row["started_at"], row["ended_at"],
-    )  # fmt: skip

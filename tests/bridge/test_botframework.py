@@ -1,4 +1,8 @@
-"""The Bot Framework handoff protocol, with wire JSON made by Microsoft's botbuilder-schema."""
+"""The Bot Framework handoff protocol, with wire JSON made by Microsoft's botbuilder-schema.
+
+These run with ``botframework.auth: false`` (the development mode: the source's X-API-Key, no
+tokens); ``test_botframework_auth`` runs the channel with Bot Connector tokens both ways.
+"""
 
 from __future__ import annotations
 
@@ -20,10 +24,10 @@ from botbuilder.schema import (
     ConversationAccount,
     Transcript,
 )
+from standardwebhooks import Webhook
 
 from bridge.http import handoffs
 from bridge.http.botframework import HandoffActivity, to_handoff
-from bridge.runtime import signature
 from bridge.settings import Settings
 
 from .support import (
@@ -31,6 +35,7 @@ from .support import (
     OTHER_KEY,
     QUEUES,
     SOURCE_KEY,
+    accept,
     agent_headers,
     bearer,
     bridge_of,
@@ -134,8 +139,15 @@ class Receiver:
 
     async def next(self) -> tuple[str, Activity]:
         conversation, headers, body = await asyncio.wait_for(self.inbox.get(), 5)
-        assert headers["X-Livechat-Signature"] == signature(body, CALLBACK_SECRET)
+        Webhook(CALLBACK_SECRET).verify(body, headers)  # Standard Webhooks, as any receiver
         return conversation, Activity().deserialize(json.loads(body))
+
+    async def said(self) -> Activity:
+        """The next message an agent wrote (skipping statuses and the hub's notices)."""
+        while True:
+            _, activity = await self.next()
+            if activity.type == "message" and activity.from_property.name != "Live chat":
+                return activity
 
     async def status(self) -> tuple[str, dict[str, Any]]:
         """The next handoff.status event (skipping relayed agent messages)."""
@@ -160,6 +172,7 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(
         tmp_path / "events.db",
         engine={"auto_accept": False, "strict_queues": True, "queues": queues},
+        botframework={"auth": False},
     )
 
 
@@ -192,7 +205,7 @@ async def test_a_round_trip_initiate_accepted_completed(client: TestClient, bot:
     assert (answer["status"], answer["queue"]) == ("queued", "Acme/NETWORK")
     again = await initiate(client, body, status=200)
     assert again["chat_id"] == chat_id, "the conversation id is the idempotency key"
-    history = await call(client, "POST", f"/api/v1/agent/chats/{chat_id}/accept", headers=ALICE)
+    history = await accept(client, chat_id, ALICE)
     opened = history["history"][0]["payload"]["detail"]
     assert opened["transcript"][0]["text"] == "My VPN keeps dropping"
 
@@ -206,7 +219,7 @@ async def test_a_round_trip_initiate_accepted_completed(client: TestClient, bot:
         ALICE,
         {"text": "Hi Ann, Alice here"},
     )
-    _, relayed = await receiver.next()
+    relayed = await receiver.said()
     assert (relayed.type, relayed.text, relayed.from_property.name) == (
         "message",
         "Hi Ann, Alice here",
@@ -266,10 +279,12 @@ async def test_any_attachment_besides_the_transcript_is_refused_and_nothing_is_k
 
 
 @through_the_bridge
-async def test_an_activity_that_is_not_a_handoff_initiation_is_refused(client: TestClient):
+async def test_an_activity_that_is_neither_a_handoff_nor_a_message_is_refused(
+    client: TestClient,
+):
     message = Activity(
-        type=ActivityTypes.message,
-        text="hi",
+        type=ActivityTypes.invoke,
+        name="handoff.initiate",
         from_property=USER,
         conversation=ConversationAccount(id="c"),
         service_url="https://bot.example.com",

@@ -1,19 +1,21 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
+import time
 from typing import Any
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from standardwebhooks import Webhook, WebhookVerificationError
 
 from bridge.app import make_app
-from bridge.runtime.callbacks import CallbackDelivery, signature
-from bridge.settings import CallbackSettings, Settings
+from bridge.runtime.callbacks import CallbackDelivery
+from bridge.settings import CallbackSettings, Settings, SourceSettings
+from bridge.webhooks import REPLAY_WINDOW, signed_headers
 
-from .support import CALLBACK_SECRET, agent_headers, bearer, call, hand_off
+from .support import BOT_SOURCE, CALLBACK_SECRET, accept, agent_headers, bearer, call, hand_off
 
 
 class Receiver:
@@ -23,9 +25,11 @@ class Receiver:
         self.failures, self.status = failures, status
         self.posts: asyncio.Queue[tuple[dict[str, str], bytes]] = asyncio.Queue()
         self.attempts = 0
+        self.tried: list[dict[str, str]] = []  # the headers of every attempt, failed ones too
 
     async def handle(self, request: web.Request) -> web.Response:
         self.attempts += 1
+        self.tried.append(dict(request.headers))
         if self.attempts <= self.failures:
             return web.Response(status=self.status)
         await self.posts.put((dict(request.headers), await request.read()))
@@ -48,7 +52,7 @@ async def test_user_facing_rows_are_posted_signed_and_in_order(aiohttp_server, c
     url = await start(aiohttp_server, receiver)
     chat = await hand_off(client, callback_url=url)
     chat_id, alice = chat["chat_id"], agent_headers()
-    await call(client, "POST", f"/api/v1/agent/chats/{chat_id}/accept", headers=alice)
+    await accept(client, chat_id, alice)
     await call(
         client, "POST", f"/api/v1/agent/chats/{chat_id}/notes", 201, alice, {"text": "never sent"}
     )
@@ -72,11 +76,15 @@ async def test_user_facing_rows_are_posted_signed_and_in_order(aiohttp_server, c
     ]
     assert [r["seq"] for r in rows] == sorted(r["seq"] for r in rows)
     assert rows[0]["payload"]["agent_name"] == "Alice Tester"
+    verifier = Webhook(CALLBACK_SECRET)  # the Standard Webhooks reference verifier
     for headers, body in posts:
-        expected = hmac.new(CALLBACK_SECRET.encode(), body, hashlib.sha256).hexdigest()
-        assert headers["X-Livechat-Signature"] == f"sha256={expected}"
-        assert headers["X-Livechat-Timestamp"].isdigit()
+        assert verifier.verify(body, headers) == json.loads(body)
+        assert headers["webhook-id"] == f"{chat_id}:{json.loads(body)['seq']}"
+        assert not any(name.lower().startswith("x-livechat") for name in headers)
     assert receiver.attempts == 6, "the first post failed once and was retried"
+    assert receiver.tried[0]["webhook-id"] == receiver.tried[1]["webhook-id"], (
+        "a retry keeps its webhook-id"
+    )
 
 
 async def test_callbacks_keep_flowing_after_a_restart(aiohttp_server, settings: Settings):
@@ -106,11 +114,16 @@ def settings_for_delivery(attempts: int = 3) -> CallbackSettings:
     return CallbackSettings(attempts=attempts, first_delay=0.01, max_delay=0.02, timeout=2)
 
 
+LOCAL = SourceSettings(**{**BOT_SOURCE, "callback_secret": "s3cret"})
+
+
 async def deliver(aiohttp_server, receiver: Receiver, attempts: int, payload: Any) -> list[str]:
     outcomes: list[str] = []
-    delivery = CallbackDelivery(settings_for_delivery(attempts), outcomes.append)
+    delivery = CallbackDelivery(
+        settings_for_delivery(attempts), {"bot": LOCAL}.get, outcomes.append
+    )
     await delivery.start()
-    delivery.submit("k", await start(aiohttp_server, receiver), payload, "s3cret")
+    delivery.submit("k", await start(aiohttp_server, receiver), payload, "bot", "msg-1")
     await delivery.idle()
     await delivery.close(1)
     return outcomes
@@ -133,7 +146,23 @@ async def test_delivery_signs_the_exact_bytes_it_sends(aiohttp_server):
     assert await deliver(aiohttp_server, receiver, 1, b'{"raw":true}') == ["delivered"]
     headers, body = (await receiver.take(1))[0]
     assert body == b'{"raw":true}'
-    assert headers["X-Livechat-Signature"] == signature(body, "s3cret")
+    # A plain (not whsec_) secret is its UTF-8 bytes: a receiver passes those to the library.
+    assert Webhook(b"s3cret").verify(body, headers) == {"raw": True}
+    assert headers["webhook-id"] == "msg-1"
+
+
+def test_the_timestamp_is_signed_with_the_body_so_a_replay_cannot_refresh_it():
+    body, verifier = b'{"a":1}', Webhook(CALLBACK_SECRET)
+    fresh = signed_headers(CALLBACK_SECRET, "chat:7", body, time.time())
+    assert verifier.verify(body, fresh) == {"a": 1}
+    captured = signed_headers(CALLBACK_SECRET, "chat:7", body, time.time() - REPLAY_WINDOW - 5)
+    with pytest.raises(WebhookVerificationError, match="too old"):
+        verifier.verify(body, captured)  # replayed after the window
+    moved = {**captured, "webhook-timestamp": fresh["webhook-timestamp"]}
+    with pytest.raises(WebhookVerificationError, match="No matching signature"):
+        verifier.verify(body, moved)  # a replayer cannot bring the timestamp forward
+    with pytest.raises(WebhookVerificationError, match="No matching signature"):
+        verifier.verify(b'{"a":2}', fresh)
 
 
 async def test_an_unreachable_receiver_never_blocks_requests(client):

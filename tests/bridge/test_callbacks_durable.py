@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import signal
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +15,15 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bridge.app import make_app
-from bridge.runtime.callbacks import DELIVERY_HEADER, Callback, CallbackDelivery
-from bridge.settings import CallbackSettings
+from bridge.runtime.callbacks import Callback, CallbackDelivery
+from bridge.settings import CallbackSettings, SourceSettings
+from bridge.webhooks import ID_HEADER as DELIVERY_HEADER
 
 from .support import (
-    CALLBACK_SECRET,
+    BOT_SOURCE,
     SECRET,
     SOURCE_KEY,
+    accept,
     agent_headers,
     bearer,
     bridge_of,
@@ -30,6 +31,7 @@ from .support import (
     hand_off,
     handoff_body,
     make_settings,
+    store_query,
 )
 from .test_botframework import URL as BOT_URL
 from .test_botframework import Receiver as BotReceiver
@@ -74,8 +76,7 @@ async def serve(aiohttp_server: Any, hook: Hook) -> str:
 
 
 def outbox(db: Path) -> list[tuple[str, str]]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute("SELECT delivery_id, state FROM callback_outbox ORDER BY id").fetchall()
+    return store_query(db, "SELECT delivery_id, state FROM callback_outbox ORDER BY id")
 
 
 def assert_in_order(posts: list[Post], chat_id: str) -> list[int]:
@@ -100,7 +101,7 @@ async def test_a_receiver_that_was_down_gets_every_callback_in_order_once_back(
     async with TestClient(TestServer(make_app(settings))) as client:
         chat = await hand_off(client, callback_url=url)
         chat_id, alice = chat["chat_id"], agent_headers()
-        await call(client, "POST", f"/api/v1/agent/chats/{chat_id}/accept", headers=alice)
+        await accept(client, chat_id, alice)
         for text in ("one", "two", "three"):
             path = f"/api/v1/agent/chats/{chat_id}/messages"
             await call(client, "POST", path, 201, alice, {"text": text})
@@ -184,8 +185,7 @@ class FakeOutbox:
 
     def add(self, key: str, outbox_id: int) -> None:
         body = json.dumps({"n": outbox_id}).encode()
-        headers = {DELIVERY_HEADER: f"{key}:{outbox_id}"}
-        self.entries.append((key, Callback(self.url, body, "s", headers, outbox_id)))
+        self.entries.append((key, Callback(self.url, body, "bot", f"{key}:{outbox_id}", outbox_id)))
 
     def pending(self, after: int) -> list[tuple[str, Callback]]:
         return [(k, c) for k, c in self.entries if (c.outbox_id or 0) > after]
@@ -197,7 +197,8 @@ class FakeOutbox:
 async def test_pump_queues_each_outbox_entry_once_and_settles_it(aiohttp_server):
     hook = Hook(down=False)
     box = FakeOutbox(await serve(aiohttp_server, hook))
-    delivery = CallbackDelivery(CallbackSettings(**PATIENT), outbox=box)
+    sources = {"bot": SourceSettings(**BOT_SOURCE)}
+    delivery = CallbackDelivery(CallbackSettings(**PATIENT), sources.get, outbox=box)
     await delivery.start()
     box.add("a", 1)
     box.add("a", 2)
@@ -214,7 +215,7 @@ async def test_pump_queues_each_outbox_entry_once_and_settles_it(aiohttp_server)
 def write_config(tmp_path: Path) -> Path:
     config = {
         "secret": SECRET,
-        "sources": [{"name": "bot", "api_key": SOURCE_KEY, "callback_secret": CALLBACK_SECRET}],
+        "sources": [BOT_SOURCE],
         "engine": {"auto_accept": False},
         "callbacks": PATIENT,
     }
@@ -271,8 +272,7 @@ async def test_a_bot_framework_answer_carries_its_delivery_id_as_the_activity_id
     async with TestClient(TestServer(make_app(settings))) as client:
         body = wire(service_url, {"company": "Acme"})
         chat = await call(client, "POST", BOT_URL, 201, {"X-API-Key": SOURCE_KEY}, body)
-        path = f"/api/v1/agent/chats/{chat['chat_id']}/accept"
-        await call(client, "POST", path, headers=agent_headers())
+        await accept(client, chat["chat_id"], agent_headers())
         async with asyncio.timeout(10):
             _, headers, raw = await bot.inbox.get()
     activity = json.loads(raw)

@@ -15,7 +15,7 @@ from bridge.http.dashboard import dashboard_key
 from bridge.runtime.dashboard import DashboardProjection, DayClock, document
 from bridge.settings import Settings
 
-from .support import agent_headers, bearer, call, hand_off, make_settings
+from .support import accept, agent_headers, bearer, call, hand_off, make_settings
 
 GENERAL, NETWORK = "Acme/GENERAL", "Acme/NETWORK"
 T0 = 1_767_261_600.0  # 2026-01-01 10:00:00 UTC, a minute boundary
@@ -139,7 +139,7 @@ async def three_arrivals(client: TestClient) -> None:
     first = await hand_off(client)
     second = await hand_off(client)
     await hand_off(client)
-    await call(client, "POST", f"/api/v1/agent/chats/{first['chat_id']}/accept", headers=ALICE)
+    await accept(client, first["chat_id"], ALICE)
     await call(
         client,
         "POST",

@@ -8,7 +8,16 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from .support import SOURCE_KEY, agent_headers, bearer, bridge_of, call, hand_off, handoff_body
+from .support import (
+    SOURCE_KEY,
+    accept,
+    agent_headers,
+    bearer,
+    bridge_of,
+    call,
+    hand_off,
+    handoff_body,
+)
 
 ALLOWED = {400, 401, 403, 404, 409, 413, 415, 422}
 ODD_VALUES: list[Any] = [
@@ -75,7 +84,7 @@ async def test_garbage_bodies_never_crash_or_change_anything(client: TestClient)
     rng = random.Random(20240601)
     chat = await hand_off(client)
     chat_id, user, agent = chat["chat_id"], bearer(chat["user_token"]), agent_headers()
-    await call(client, "POST", f"/api/v1/agent/chats/{chat_id}/accept", headers=agent)
+    await accept(client, chat_id, agent)
     targets = [
         ("POST", "/api/v1/handoffs", {"X-API-Key": SOURCE_KEY}, handoff_body()),
         ("POST", f"/api/v1/chats/{chat_id}/messages", user, {"text": "hi"}),

@@ -14,6 +14,7 @@ from .support import (
     call,
     hand_off,
     handoff_body,
+    on_duty,
 )
 
 
@@ -41,7 +42,7 @@ async def test_a_handoff_with_auto_accept_answers_with_the_agent(aiohttp_client,
     client = await aiohttp_client(
         make_app(make_settings(tmp_path / "e.db", engine={"auto_accept": True}))
     )
-    await call(client, "GET", "/api/v1/agent/me", headers=agent_headers())
+    await on_duty(client, agent_headers())
     answer = await hand_off(client)
     assert answer["status"] == "assigned"
     assert answer["agent"] == {"screen_name": "Alice Tester"}
@@ -158,11 +159,12 @@ async def test_oversized_or_wrongly_typed_attachments_are_refused(client: TestCl
 async def test_an_invalid_body_names_the_field_and_the_reason(client: TestClient):
     body = await hand_off(client, status=422, customer={"name": "no id"})
     assert body["code"] == "invalid_body"
-    assert body["detail"][0]["loc"] == ["customer", "id"]
-    assert body["detail"][0]["type"] == "missing"
+    assert body["errors"][0]["loc"] == ["customer", "id"]
+    assert body["errors"][0]["type"] == "missing"
+    assert body["detail"] == "customer.id: Field required"
     extra = await hand_off(client, status=422, surprise=1)
-    assert extra["detail"][0]["loc"] == ["surprise"]
-    assert extra["detail"][0]["type"] == "extra_forbidden"
+    assert extra["errors"][0]["loc"] == ["surprise"]
+    assert extra["errors"][0]["type"] == "extra_forbidden"
 
 
 async def test_bad_json_gets_400(client: TestClient):
@@ -185,7 +187,7 @@ async def test_an_overlong_idempotency_key_is_refused(client: TestClient):
 
 async def test_availability_tells_open_agents_and_queue_length(client: TestClient):
     await hand_off(client)
-    await call(client, "GET", "/api/v1/agent/me", headers=agent_headers())
+    await on_duty(client, agent_headers())
     answer = await call(
         client, "GET", "/api/v1/availability?company=Acme", headers={"X-API-Key": SOURCE_KEY}
     )
@@ -201,4 +203,4 @@ async def test_availability_needs_a_key_and_a_valid_query(client: TestClient):
         client, "GET", "/api/v1/availability", status=422, headers={"X-API-Key": SOURCE_KEY}
     )
     assert body["code"] == "invalid_query"
-    assert body["detail"][0]["loc"] == ["company"]
+    assert body["errors"][0]["loc"] == ["company"]

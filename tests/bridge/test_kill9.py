@@ -1,4 +1,5 @@
-"""A real bridge process killed with SIGKILL under load loses nothing it acknowledged."""
+"""A real bridge process killed with SIGKILL under load loses nothing it acknowledged, and
+clients that retry with their Idempotency-Keys afterwards create nothing twice."""
 
 from __future__ import annotations
 
@@ -78,6 +79,8 @@ async def start_bridge(config: Path, db: Path, log: Path) -> tuple[asyncio.subpr
 class Acks:
     chats: dict[str, str] = field(default_factory=dict)  # chat_id -> user token
     messages: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    # chat_id -> (key, text) of the message whose answer the kill cut off
+    inflight: dict[str, tuple[str, str]] = field(default_factory=dict)
     count: int = 0
     enough: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -102,17 +105,48 @@ async def worker(session: aiohttp.ClientSession, base: str, n: int, acks: Acks) 
         acks.ack()
         for i in range(MAX_PER_WORKER):
             text = f"w{n}-m{i}"
-            async with session.post(
-                f"{base}/api/v1/chats/{chat_id}/messages",
-                json={"text": text},
-                headers={"Authorization": f"Bearer {token}"},
-            ) as response:
-                assert response.status == 201, await response.text()
-                posted = await response.json()
+            acks.inflight[chat_id] = (text, text)  # the text is its own key
+            posted = await post_message(session, base, chat_id, token, text, text, 201)
+            del acks.inflight[chat_id]
             acks.messages.setdefault(chat_id, []).append((posted["seq"], text))
             acks.ack()
     except (TimeoutError, aiohttp.ClientError, ConnectionError):
         return  # the bridge was killed under us: whatever was not answered may be lost
+
+
+async def post_message(
+    session: aiohttp.ClientSession,
+    base: str,
+    chat_id: str,
+    token: str,
+    text: str,
+    key: str,
+    *statuses: int,
+) -> dict:
+    async with session.post(
+        f"{base}/api/v1/chats/{chat_id}/messages",
+        json={"text": text},
+        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key},
+    ) as response:
+        assert response.status in statuses, await response.text()
+        return await response.json()
+
+
+async def retry_all(session: aiohttp.ClientSession, base: str, acks: Acks) -> int:
+    """Retry every acknowledged message (same answer, 200) and every one the kill cut off
+    (201 if it was lost, 200 if it had committed); returns the retries made."""
+    retries = 0
+    for chat_id, token in acks.chats.items():
+        for seq, text in acks.messages.get(chat_id, []):
+            again = await post_message(session, base, chat_id, token, text, text, 200)
+            assert again["seq"] == seq, f"a retry of {text} answered another message"
+            retries += 1
+        if chat_id in acks.inflight:
+            key, text = acks.inflight[chat_id]
+            posted = await post_message(session, base, chat_id, token, text, key, 200, 201)
+            acks.messages.setdefault(chat_id, []).append((posted["seq"], text))
+            retries += 1
+    return retries
 
 
 async def verify(session: aiohttp.ClientSession, base: str, acks: Acks) -> int:
@@ -125,9 +159,11 @@ async def verify(session: aiohttp.ClientSession, base: str, acks: Acks) -> int:
             f"{base}/api/v1/chats/{chat_id}/events", headers=headers
         ) as response:
             events = (await response.json())["events"]
-        stored = {(r["seq"], r["payload"]["text"]) for r in events if r["type"] == "MessagePosted"}
+        posted = [(r["seq"], r["payload"]["text"]) for r in events if r["type"] == "MessagePosted"]
+        texts = [text for _, text in posted]
+        assert len(texts) == len(set(texts)), f"a message of {chat_id} was stored twice"
         for ack in acks.messages.get(chat_id, []):
-            assert ack in stored, f"acknowledged message {ack} of {chat_id} is gone"
+            assert ack in posted, f"acknowledged message {ack} of {chat_id} is gone"
             checked += 1
     return checked
 
@@ -155,9 +191,13 @@ async def test_sigkill_under_load_loses_nothing_acknowledged(tmp_path: Path):
     process, base = await start_bridge(config, db, log)
     try:
         async with aiohttp.ClientSession(timeout=timeout) as session:
+            assert len(acks.chats) == WORKERS
+            assert acks.inflight, "the kill cut no message off: nothing was retried"
+            acknowledged = sum(map(len, acks.messages.values()))
+            retries = await retry_all(session, base, acks)
+            assert retries == acknowledged + len(acks.inflight)
             checked = await verify(session, base, acks)
             assert checked == sum(map(len, acks.messages.values()))
-            assert len(acks.chats) == WORKERS
             # A retried handoff after the crash still returns the acknowledged chat.
             async with session.post(
                 f"{base}/api/v1/handoffs",

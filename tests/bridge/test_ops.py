@@ -6,7 +6,7 @@ from aiohttp.test_utils import TestClient
 from bridge.app import make_app
 from bridge.http.apidoc import doc, route_path
 
-from .support import agent_headers, call, hand_off, make_settings
+from .support import agent_headers, call, hand_off, make_settings, on_duty
 
 
 async def test_healthz_reports_ok_and_the_last_seq(client: TestClient):
@@ -21,7 +21,7 @@ async def test_healthz_reports_ok_and_the_last_seq(client: TestClient):
 async def test_metrics_show_queue_depth_agents_requests_and_commits(client: TestClient):
     await hand_off(client)
     await hand_off(client, queue="NETWORK")
-    await call(client, "GET", "/api/v1/agent/me", headers=agent_headers())
+    await on_duty(client, agent_headers())
     response = await client.get("/metrics")
     assert response.status == 200
     assert response.headers["Content-Type"].startswith("text/plain")
@@ -32,7 +32,8 @@ async def test_metrics_show_queue_depth_agents_requests_and_commits(client: Test
     assert "livechat_agents_available 1.0" in text
     assert "livechat_active_chats 0.0" in text
     assert (
-        'livechat_http_requests_total{method="POST",route="/api/v1/handoffs",status="201"} 2.0'
+        'livechat_http_request_duration_seconds_count{method="POST",route="/api/v1/handoffs",'
+        'status="2xx"} 2.0'
     ) in text
     assert "livechat_commit_batch_rows_count" in text
     assert "livechat_commit_seconds_bucket" in text

@@ -8,7 +8,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bridge.app import make_app
 from bridge.settings import Settings
 
-from .support import agent_headers, attachment, bearer, bridge_of, call, hand_off
+from .support import accept, agent_headers, attachment, bearer, bridge_of, call, hand_off
 
 ALICE = agent_headers("alice", ("Acme/GENERAL", "Acme/NETWORK"))
 BOB = agent_headers("bob", ("Acme/GENERAL", "Acme/HARDWARE"))
@@ -30,7 +30,7 @@ async def busy_day(client: TestClient) -> dict[str, Any]:
         )
     )
     a, b, c, d = (chat["chat_id"] for chat in chats)
-    await call(client, "POST", f"/api/v1/agent/chats/{a}/accept", headers=ALICE)
+    await accept(client, a, ALICE)
     await call(
         client,
         "POST",
@@ -40,7 +40,7 @@ async def busy_day(client: TestClient) -> dict[str, Any]:
         {"text": "hello"},
     )
     await call(client, "POST", f"/api/v1/agent/chats/{a}/notes", 201, ALICE, {"text": "n"})
-    await call(client, "POST", f"/api/v1/agent/chats/{b}/accept", headers=ALICE)
+    await accept(client, b, ALICE)
     await call(
         client,
         "POST",
@@ -49,7 +49,7 @@ async def busy_day(client: TestClient) -> dict[str, Any]:
         json={"to_queue": "HARDWARE", "note": "disk"},
     )
     await call(client, "POST", f"/api/v1/chats/{c}/cancel", headers=bearer(chats[2]["user_token"]))
-    await call(client, "POST", f"/api/v1/agent/chats/{d}/accept", headers=BOB)
+    await accept(client, d, BOB)
     await call(client, "POST", f"/api/v1/agent/chats/{d}/end", headers=BOB)
     return {"chats": chats}
 

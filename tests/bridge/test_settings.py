@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import typing
 from pathlib import Path
+from typing import Any
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from bridge.settings import Settings, demo_config, demo_settings, resolve_secret
 
@@ -99,3 +103,147 @@ def test_a_generated_secret_is_persisted_once(tmp_path: Path):
     assert resolve_secret(settings) == first and len(first) > 40
     assert settings.secret_path.read_text() == first
     assert resolve_secret(Settings(db_path=tmp_path / "x.db", secret="given")) == "given"
+
+
+# --- issue 12.9 and 19.7: one reading of config files, mistakes as file:line, a shipped example
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "bridge.example.yaml"
+
+
+def test_unquoted_clock_times_and_unit_durations_read_as_in_scenario_files(tmp_path: Path):
+    from bridge.settings import load_settings
+
+    path = write(
+        tmp_path / "bridge.yaml",
+        "engine:\n  agent_gone_grace: 2m\n  queues:\n    Acme/GENERAL:\n      max_wait: 1.5h\n"
+        "      hours: {weekly: {mon: [[8:00, 18:00]]}}\ntoken_ttl: 8h\n",
+    )
+    settings = load_settings(config_file=path)
+    queue = settings.engine.queues["Acme/GENERAL"]
+    assert settings.engine.agent_gone_grace == 120 and queue.max_wait == 5400
+    assert settings.token_ttl == 8 * 3600
+    assert queue.hours is not None and queue.hours.weekly["mon"] == [("8:00", "18:00")]
+    monday_0830_utc = 1704097800.0  # 2024-01-01 08:30Z
+    assert queue.hours.to_engine().is_open(monday_0830_utc)
+
+
+BAD_CONFIG = """\
+port: 99999
+engine:
+  polcy: longest_idle
+  agent_gone_grace: soon
+  queues:
+    Acme/GENERAL:
+      hours: {weekly: {mon: [["08:00", "25:00"]]}}
+"""
+
+
+def test_every_config_mistake_is_named_with_its_file_line_and_field(tmp_path: Path):
+    from bridge.config_files import ConfigFileError
+    from bridge.settings import load_settings
+
+    path = write(tmp_path / "bridge.yaml", BAD_CONFIG)
+    with pytest.raises(ConfigFileError) as caught:
+        load_settings(config_file=path)
+    lines = sorted(str(caught.value).splitlines())
+    assert [line.split(": ", 2)[:2] for line in lines] == [
+        [f"{path}:1", "port"],
+        [f"{path}:3", "engine.polcy"],
+        [f"{path}:4", "engine.agent_gone_grace"],
+        [f"{path}:7", "engine.queues['Acme/GENERAL'].hours"],
+    ]
+    assert "'25:00' is not a time of day" in lines[3]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("port: [1,\n", ":2: not valid YAML"),
+        ("- just\n- a list\n", ":1: the file must hold a mapping"),
+    ],
+)
+def test_an_unreadable_config_file_is_one_line(tmp_path: Path, text: str, expected: str):
+    from bridge.config_files import ConfigFileError
+    from bridge.settings import load_settings
+
+    path = write(tmp_path / "bridge.yaml", text)
+    with pytest.raises(ConfigFileError, match=re.escape(f"{path}{expected}")):
+        load_settings(config_file=path)
+
+
+def test_serve_with_a_bad_config_exits_2_with_the_lines_and_creates_nothing(tmp_path: Path):
+    path = write(tmp_path / "bridge.yaml", BAD_CONFIG + f"db_path: {tmp_path / 'e.db'}\n")
+    done = subprocess.run(
+        [str(REPO / ".venv/bin/livechat-bridge"), "serve", "--config", str(path)],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert f"{path}:4: engine.agent_gone_grace: 'soon' is not a duration" in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bridge.yaml"]
+
+
+def test_a_missing_config_file_exits_2(tmp_path: Path, capsys):
+    from bridge.cli import main
+
+    assert main(["serve", "--config", str(tmp_path / "nope.yaml")]) == 2
+    assert "nope.yaml: cannot read the file" in capsys.readouterr().err
+
+
+def _fields(model: type[BaseModel], prefix: str = "") -> list[str]:
+    """Every setting as a dotted path, through nested models, lists and dicts of models."""
+    paths = []
+    for name, field in model.model_fields.items():
+        paths.append(prefix + name)
+        for inner in _models_in(field.annotation):
+            paths += _fields(inner, f"{prefix}{name}.")
+    return paths
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
+
+
+def _documented(data: Any, path: list[str]) -> bool:
+    """The path is set in the example (through the first item of a list, any key of a dict)."""
+    if not path:
+        return True
+    if isinstance(data, list):
+        return any(_documented(item, path) for item in data)
+    if not isinstance(data, dict):
+        return False
+    if path[0] in data:
+        return _documented(data[path[0]], path[1:])
+    return any(isinstance(v, dict) and _documented(v, path) for v in data.values())
+
+
+def test_the_example_config_sets_and_explains_every_setting():
+    from bridge.config_files import read_mapping
+
+    data, _ = read_mapping(EXAMPLE)
+    text = EXAMPLE.read_text()
+    paths = [p for p in _fields(Settings) if p != "config_file"]
+    missing = [p for p in paths if not _documented(data, p.split("."))]
+    assert not missing, f"bridge.example.yaml does not show: {missing}"
+    for key in {p.rsplit(".", 1)[-1] for p in _fields(Settings)} - {"config_file"}:
+        assert re.search(rf"^\s*(- )?{key}:.*#|^\s*# .*\b{key}\b", text, re.M), f"{key} unexplained"
+
+
+def test_the_example_config_is_valid_as_shipped():
+    from bridge.settings import load_settings
+
+    settings = load_settings(config_file=EXAMPLE)
+    assert settings.port == 8080 and settings.sources
+
+
+def test_a_key_given_twice_is_refused_instead_of_silently_overridden(tmp_path: Path):
+    from bridge.config_files import ConfigFileError
+    from bridge.settings import load_settings
+
+    path = write(tmp_path / "bridge.yaml", "engine:\n  auto_accept: true\n  auto_accept: false\n")
+    with pytest.raises(ConfigFileError) as caught:
+        load_settings(config_file=path)
+    assert str(caught.value) == f"{path}:3: engine.auto_accept: given twice (first on line 2)"

@@ -9,6 +9,7 @@ import pytest
 
 from bridge.runtime.writer import GroupCommitWriter, StoreFailed
 from bridge.store import EventStore, Row, SideWrite
+from bridge.store.errors import classify
 
 
 def row(seq: int, chat_id: str = "c1", kind: str = "NoteAdded") -> Row:
@@ -52,8 +53,10 @@ def test_rows_read_back_by_chat_and_since(tmp_path: Path):
 def test_a_failing_side_write_rolls_the_whole_batch_back(tmp_path: Path):
     store = EventStore(tmp_path / "e.db")
     store.write([row(1)], [EventStore.idempotency_write("s", "k", "c1", {"a": 1})])
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(StoreFailed, match="UNIQUE constraint failed") as failed:
         store.write([row(2)], [EventStore.idempotency_write("s", "k", "c9", {"a": 2})])
+    assert failed.value.code == "commit_conflict"
+    assert isinstance(failed.value.__cause__, sqlite3.IntegrityError)
     assert store.max_seq() == 1
     assert store.idempotent_response("s", "k") == {"a": 1}
 
@@ -88,14 +91,45 @@ async def test_submissions_made_during_a_commit_share_the_next_one(tmp_path: Pat
     assert committed == list(range(1, 12))
 
 
-async def test_a_failed_commit_fails_its_waiters_and_everything_after(tmp_path: Path):
-    store = EventStore(tmp_path / "e.db")
-    writer = GroupCommitWriter(store, lambda rows: None)
+async def test_a_failed_commit_fails_its_waiters_and_those_queued_behind_then_recovers(
+    tmp_path: Path,
+):
+    store = GatedStore(EventStore(tmp_path / "e.db"))
+    store.gate.set()
+    failures: list[str] = []
+    writer = GroupCommitWriter(
+        store, lambda rows: None, on_failure=lambda e: failures.append(e.code)
+    )
     writer.start()
     await writer.submit([row(1)])
-    with pytest.raises(StoreFailed):
-        await writer.submit([row(1)])  # the same seq twice: the commit fails
-    with pytest.raises(StoreFailed):
-        writer.submit([row(2)])
+    store.gate.clear()
+    store.entered.clear()
+    bad = writer.submit([row(1)])  # the same seq twice: the commit fails
+    assert await asyncio.to_thread(store.entered.wait, 5), "the bad commit has started"
+    behind = writer.submit([row(2)])  # computed from the state the bad batch left
+    store.gate.set()
+    for future in (bad, behind):
+        with pytest.raises(StoreFailed):
+            await future
+    assert failures == ["commit_conflict"]
+    assert writer.failed is None, "a batch's own conflict is no fault of the store"
+    await writer.submit([row(2)])  # the next commit is tried, and succeeds
     await writer.close()
-    assert store.max_seq() == 1
+    assert store.inner.max_seq() == 2
+
+
+@pytest.mark.parametrize(
+    ("extended_code", "code"),
+    [
+        (13, "storage_full"),
+        (5, "storage_locked"),
+        (517, "storage_locked"),
+        (8, "storage_read_only"),
+        (1034, "storage_unavailable"),
+        (1, "storage_unavailable"),
+    ],
+)
+def test_a_commit_error_is_named_by_sqlite_s_result_code_not_its_message(extended_code, code):
+    raised = sqlite3.OperationalError("cannot rollback - no transaction is active")
+    raised.sqlite_errorcode = extended_code  # what SQLite set on the original failure
+    assert classify(raised).code == code

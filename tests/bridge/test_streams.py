@@ -9,7 +9,7 @@ from aiohttp.test_utils import TestClient
 
 from bridge.app import make_app
 
-from .support import agent_headers, bearer, bridge_of, call, hand_off, make_settings
+from .support import accept, agent_headers, bearer, bridge_of, call, hand_off, make_settings
 
 ALICE = ("alice", ("Acme/GENERAL",))
 Msg = dict[str, Any]
@@ -68,12 +68,7 @@ async def test_the_user_stream_resumes_after_since_without_loss_or_duplicates(
     client: TestClient,
 ):
     chat = await hand_off(client)
-    await call(
-        client,
-        "POST",
-        f"/api/v1/agent/chats/{chat['chat_id']}/accept",
-        headers=agent_headers(*ALICE),
-    )
+    await accept(client, chat["chat_id"], agent_headers(*ALICE))
     ws = await user_stream(client, chat)
     await post_user(client, chat, "m1")
     first = await receive_until(ws, lambda got: texts(got) == ["m1"])
@@ -132,7 +127,7 @@ async def test_the_user_stream_shows_the_agent_joining_by_screen_name(client: Te
     await call(
         client, "PUT", "/api/v1/agent/screen-name", headers=alice, json={"screen_name": "Ally"}
     )
-    await call(client, "POST", f"/api/v1/agent/chats/{chat['chat_id']}/accept", headers=alice)
+    await accept(client, chat["chat_id"], alice)
     got = await receive_until(ws, lambda got: any(m["type"] == "SystemMessage" for m in got))
     assigned = next(m for m in got if m["type"] == "ChatAssigned")
     assert assigned["payload"]["agent_name"] == "Ally"
@@ -169,7 +164,7 @@ async def test_the_agent_stream_notifies_my_queues_only_then_counts(client: Test
 async def test_the_agent_stream_tells_of_messages_and_cancel_in_my_chats(client: TestClient):
     alice = agent_headers(*ALICE)
     chat = await hand_off(client)
-    await call(client, "POST", f"/api/v1/agent/chats/{chat['chat_id']}/accept", headers=alice)
+    await accept(client, chat["chat_id"], alice)
     ws = await agent_stream(client, alice)
     await post_user(client, chat, "help")
     await call(
@@ -210,9 +205,9 @@ async def test_closing_the_console_starts_the_agent_gone_grace(aiohttp_client, t
     client = await aiohttp_client(make_app(settings))
     alice, bob = agent_headers(*ALICE), agent_headers("bob", ("Acme/GENERAL",))
     chat = await hand_off(client)
-    await call(client, "POST", f"/api/v1/agent/chats/{chat['chat_id']}/accept", headers=alice)
-    ws_alice = await agent_stream(client, alice)
+    ws_alice = await agent_stream(client, alice)  # her presence: the console, no lease
     assert bridge_of(client).engine.agents["alice"].connected
+    await call(client, "POST", f"/api/v1/agent/chats/{chat['chat_id']}/accept", headers=alice)
     ws_bob = await agent_stream(client, bob)
     await receive_until(ws_bob, lambda got: bool(got))
     await ws_alice.close()

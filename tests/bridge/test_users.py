@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from aiohttp.test_utils import TestClient
 
-from .support import agent_headers, attachment, bearer, bridge_of, call, hand_off
+from .support import PNG, accept, agent_headers, attachment, bearer, bridge_of, call, hand_off
 
 
 async def test_the_user_sees_the_chat_waiting_with_its_position(client: TestClient):
@@ -32,7 +32,7 @@ async def test_user_messages_get_a_seq_and_show_in_the_history(client: TestClien
 async def test_the_user_never_sees_notes_or_agents_only_messages(client: TestClient):
     chat = await hand_off(client)
     chat_id, agent = chat["chat_id"], agent_headers()
-    await call(client, "POST", f"/api/v1/agent/chats/{chat_id}/accept", headers=agent)
+    await accept(client, chat_id, agent)
     await call(
         client, "POST", f"/api/v1/agent/chats/{chat_id}/notes", 201, agent, {"text": "secret note"}
     )
@@ -87,7 +87,7 @@ async def test_cancelling_a_waiting_chat_closes_it(client: TestClient):
 async def test_cancelling_an_assigned_chat_leaves_it_with_the_agent(client: TestClient):
     chat = await hand_off(client)
     chat_id = chat["chat_id"]
-    await call(client, "POST", f"/api/v1/agent/chats/{chat_id}/accept", headers=agent_headers())
+    await accept(client, chat_id, agent_headers())
     answer = await call(
         client, "POST", f"/api/v1/chats/{chat_id}/cancel", headers=bearer(chat["user_token"])
     )
@@ -124,16 +124,16 @@ async def test_self_service_attachments_download_for_the_user_and_agents(client:
         f"{path}/messages",
         201,
         headers,
-        {"text": "", "attachments": [attachment(b"\x89PNG", "image/png", "shot.png")]},
+        {"text": "", "attachments": [attachment(PNG, "image/png", "shot.png")]},
     )
     history = await call(client, "GET", f"{path}/events?since={posted['seq'] - 1}", headers=headers)
     item = history["events"][0]["payload"]["attachments"][0]
-    assert (item["name"], item["size"]) == ("shot.png", 4)
+    assert (item["name"], item["size"]) == ("shot.png", len(PNG))
     url = f"{path}/attachments/{item['id']}"
     for who in (headers, agent_headers()):
         response = await client.get(url, headers=who)
         assert response.status == 200
-        assert await response.read() == b"\x89PNG"
+        assert await response.read() == PNG
         assert response.headers["Content-Type"] == "image/png"
     stranger = agent_headers("zed", queues=("Globex/GENERAL",))
     assert (await client.get(url, headers=stranger)).status == 403

@@ -21,10 +21,10 @@ from pydantic import ValidationError
 from bridge.app import make_app
 from bridge.engine.hours import DAYS
 from bridge.settings import Settings
-from bridge.store import EventStore
+from bridge.store import open_store
 from tests.engine.support import check_invariants
 
-from .support import QUEUES, SOURCE_KEY, agent_headers, bearer, bridge_of, call, hand_off
+from .support import QUEUES, SOURCE_KEY, agent_headers, bearer, bridge_of, call, hand_off, on_duty
 from .support import make_settings as base_settings
 from .test_streams import Msg, agent_stream, post_user, receive_until, user_stream
 
@@ -58,7 +58,8 @@ async def bridge(aiohttp_client: Any, settings: Settings) -> TestClient:
 
 
 async def sign_in(client: TestClient, headers: dict[str, str]) -> None:
-    await call(client, "GET", "/api/v1/agent/me", headers=headers)
+    """Come on duty without a console: a heartbeat's lease (a request alone is no presence)."""
+    await on_duty(client, headers)
 
 
 async def act(client: TestClient, chat: Msg, action: str, headers: dict[str, str]) -> Any:
@@ -278,9 +279,9 @@ async def test_agent_gone_returns_every_held_chat_to_the_named_queue(aiohttp_cli
     )
     client = await bridge(aiohttp_client, settings)
     chats = [await hand_off(client) for _ in range(2)]
-    for chat in chats:
-        await act(client, chat, "accept", ALICE)
     alice, bob = await agent_stream(client, ALICE), await agent_stream(client, BOB)
+    for chat in chats:  # Alice is there by her console alone: no lease outlives it
+        await act(client, chat, "accept", ALICE)
     await receive_until(bob, lambda got: bool(of_type(got, "Counts")))
     user = await user_stream(client, chats[0])
     await alice.close()
@@ -299,6 +300,7 @@ async def test_a_silent_user_is_warned_then_the_chat_closes_as_inactive(aiohttp_
     client = await bridge(aiohttp_client, settings_with(tmp_path, rules))
     chat = await hand_off(client)
     user = await user_stream(client, chat)
+    await sign_in(client, ALICE)
     await act(client, chat, "accept", ALICE)
     got = await receive_until(user, lambda got: bool(of_type(got, "ChatClosed")))
     await user.close()
@@ -317,6 +319,7 @@ async def test_a_user_message_after_the_warning_starts_the_inactivity_clock_over
     client = await bridge(aiohttp_client, settings_with(tmp_path, rules))
     chat = await hand_off(client)
     user = await user_stream(client, chat)
+    await sign_in(client, ALICE)
     await act(client, chat, "accept", ALICE)
     await receive_until(user, lambda got: bool(said(got, "inactivity")))
     await post_user(client, chat, "still here")
@@ -338,7 +341,7 @@ async def test_a_restarted_bridge_still_fires_the_pending_max_wait(aiohttp_clien
     first = await bridge(aiohttp_client, settings)
     chat = await hand_off(first)
     await first.close()
-    store = EventStore(settings.db_path)
+    store = open_store(settings)
     rows, stopped_at = store.chat_rows(chat["chat_id"]), store.max_seq()
     store.close()
     assert "ChatOverflowed" not in {r["type"] for r in rows}, "fired before the restart"

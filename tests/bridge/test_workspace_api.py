@@ -15,10 +15,14 @@ from bridge.http.workspace import workspace_follower_key, workspace_key
 from bridge.settings import Settings
 from bridge.workspace import Outage, seed_directory
 
-from .support import agent_headers, bearer, bridge_of, call, hand_off, make_settings
+from .support import accept, agent_headers, bearer, bridge_of, call, hand_off, make_settings
 
-ALICE = agent_headers("alice", ("Acme/GENERAL",))
-BOB = agent_headers("bob", ("Acme/GENERAL",))
+# The seeded directory's companies: a chat's company is what scopes everything it shows.
+CALBRO, PETRAMCO = "Calbro Services", "Petramco"
+QUEUES = (f"{CALBRO}/GENERAL", f"{PETRAMCO}/GENERAL", "Globex/GENERAL")
+ALICE = agent_headers("alice", (f"{CALBRO}/GENERAL",))
+BOB = agent_headers("bob", (f"{CALBRO}/GENERAL",))
+PAT = agent_headers("pat", (f"{PETRAMCO}/GENERAL",))
 ZED = agent_headers("zed", ("Globex/GENERAL",))
 A = "/api/v1/agent"
 ALLEN = {"id": "PPL000000000001", "name": "Allen Allbrook"}
@@ -38,15 +42,22 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def settings(tmp_path: Path, seeded: Path) -> Settings:
     shutil.copy(seeded, tmp_path / "directory.db")
-    return make_settings(tmp_path / "events.db", directory_db=tmp_path / "directory.db")
+    engine = {"auto_accept": False, "strict_queues": True, "queues": {q: {} for q in QUEUES}}
+    return make_settings(
+        tmp_path / "events.db", directory_db=tmp_path / "directory.db", engine=engine
+    )
 
 
 async def accepted_chat(
-    client: TestClient, agent: dict[str, str] = ALICE, customer: dict[str, str] = ALLEN
+    client: TestClient,
+    agent: dict[str, str] = ALICE,
+    customer: dict[str, str] = ALLEN,
+    company: str = CALBRO,
 ) -> dict[str, Any]:
     chat = await hand_off(
         client,
         source="self_service",
+        company=company,
         customer=customer,
         question="My VPN drops every hour",
         transcript=[],
@@ -60,7 +71,7 @@ async def accepted_chat(
         bearer(chat["user_token"]),
         {"text": "It started on Monday"},
     )
-    await call(client, "POST", f"{A}/chats/{chat['chat_id']}/accept", headers=agent)
+    await accept(client, chat["chat_id"], agent)
     return chat
 
 
@@ -202,7 +213,7 @@ async def test_an_unknown_article_is_404_and_changes_nothing(client: TestClient)
 
 
 @pytest.mark.parametrize(("agent", "status", "code"), [
-    (agent_headers("vic", ("Acme/GENERAL",), permissions=()), 403, "not_permitted"),
+    (agent_headers("vic", (f"{CALBRO}/GENERAL",), permissions=()), 403, "not_permitted"),
     (ZED, 403, "forbidden"),
     (BOB, 409, "chat_not_active"),
 ])  # fmt: skip
@@ -232,7 +243,7 @@ async def test_only_the_agent_holding_the_chat_works_on_it(
 
 
 async def test_customer_information_needs_only_sight_of_the_chat(client: TestClient):
-    chat = await hand_off(client, customer=ALLEN)
+    chat = await hand_off(client, company=CALBRO, customer=ALLEN)
     seen = await call(client, "GET", f"{A}/chats/{chat['chat_id']}/customer", headers=BOB)
     assert seen["customer"]["id"] == ALLEN["id"]
     refused = await call(client, "GET", f"{A}/chats/{chat['chat_id']}/customer", 403, ZED)
@@ -304,14 +315,14 @@ async def test_a_customer_nobody_in_the_directory_matches_still_gets_resources(
     found = await call(client, "GET", f"{base}/resources?q=vpn", headers=ALICE)
     assert VPN_TEMPLATE in [t["id"] for t in found["templates"]]
     assert found["articles"] and found["tickets"] == []
-    assert all(o["company"] in (None, "Acme") for o in found["outages"])
+    assert all(o["company"] in (None, CALBRO) for o in found["outages"])
 
 
 async def test_resources_of_an_unknown_customer_show_the_chat_company_outages(
     client: TestClient,
 ):
     directory = client.server.app[workspace_key].directory
-    directory.add([Outage("OUT900", "Acme", "Email", "Acme mail is down", "Exchange", 1.0)])
+    directory.add([Outage("OUT900", CALBRO, "Email", "Calbro mail is down", "Exchange", 1.0)])
     chat_id = (await accepted_chat(client, customer=STRANGER))["chat_id"]
     found = await call(client, "GET", f"{A}/chats/{chat_id}/resources", headers=ALICE)
     assert "OUT900" in [o["id"] for o in found["outages"]]

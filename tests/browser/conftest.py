@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .support import CHROMIUM, LAUNCH_ARGS, Pages, RunningBridge, run_bridge
+from .support import CHROMIUM, LAUNCH_ARGS, Pages, RunningBridge, pages_on, run_bridge
 
 
 @pytest.fixture(scope="package")
@@ -38,10 +38,8 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def pages(browser, bridge: RunningBridge) -> Iterator[Pages]:
     """Fresh contexts per test; any uncaught page error or JS dialog fails the test."""
-    opened = Pages(browser, bridge.url)
-    yield opened
-    opened.close()
-    assert opened.errors == []
+    with pages_on(browser, bridge.url) as opened:
+        yield opened
 
 
 @pytest.fixture(scope="package")

@@ -74,8 +74,10 @@ def _wait_until_healthy(bridge: RunningBridge, timeout: float = 20.0) -> None:
 
 
 @contextmanager
-def run_bridge(workdir: Path) -> Iterator[RunningBridge]:
-    """``livechat-bridge demo`` on a free port with its own DB; stopped afterwards."""
+def run_bridge(workdir: Path, env: dict[str, str] | None = None) -> Iterator[RunningBridge]:
+    """``livechat-bridge demo`` on a free port with its own DB; stopped afterwards.
+
+    ``env`` adds ``LIVECHAT_*`` settings (e.g. an ``oidc`` section) on top of the demo config."""
     port = free_port()
     command = [
         str(Path(sys.executable).with_name("livechat-bridge")),
@@ -85,10 +87,15 @@ def run_bridge(workdir: Path) -> Iterator[RunningBridge]:
         "--db",
         str(workdir / "livechat.db"),
     ]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    env = {k: v for k, v in env.items() if not k.startswith("LIVECHAT_")}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("LIVECHAT_")}
+    process_env = {**clean, "PYTHONUNBUFFERED": "1", **(env or {})}
     process = subprocess.Popen(
-        command, cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        command,
+        cwd=workdir,
+        env=process_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     bridge = RunningBridge(f"http://127.0.0.1:{port}", process)
     assert process.stderr is not None
@@ -134,6 +141,16 @@ class Pages:
     def close(self) -> None:
         for context in self.contexts:
             context.close()
+
+
+@contextmanager
+def pages_on(browser: Browser, base_url: str) -> Iterator[Pages]:
+    """Fresh contexts for one test against ``base_url``, closed after it; any uncaught page
+    error or JS dialog fails the test (the ``pages`` fixtures of every bridge use this)."""
+    opened = Pages(browser, base_url)
+    yield opened
+    opened.close()
+    assert opened.errors == []
 
 
 def sign_in(page: Page, username: str) -> None:

@@ -95,7 +95,8 @@ def test_agents_see_chats_of_their_queues_sent_to_them_or_handled_before_and_no_
     sees = {
         a: r.engine.can_see(r.engine.agents[a], r.engine.chats["c1"]) for a in ("a1", "a2", "a3")
     }
-    assert sees == {"a1": False, "a2": True, "a3": False}  # sent by name: the addressee only
+    # Sent by name: the addressee, and the sender who held it (reading only); not the queue.
+    assert sees == {"a1": True, "a2": True, "a3": False}
     r.engine.accept("c1", "a2")
     sees = {
         a: r.engine.can_see(r.engine.agents[a], r.engine.chats["c1"]) for a in ("a1", "a2", "a3")

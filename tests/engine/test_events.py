@@ -30,6 +30,8 @@ SAMPLES: list[ev.Event] = [
     ev.AgentScreenNameSet(0.0, "a1", "Ada"),
     ev.AgentConnectionChanged(0.0, "a1", False),
     ev.AgentSignedOut(9.0, "a1"),
+    ev.AgentLeaseRenewed(9.0, "a1", 99.0),
+    ev.AgentLeaseExpired(99.0, "a1"),
 ]
 
 
@@ -40,7 +42,7 @@ def test_the_samples_cover_every_event_type():
 @pytest.mark.parametrize("event", SAMPLES, ids=lambda e: type(e).__name__)
 def test_every_event_survives_a_row_and_json_round_trip(event):
     row = json.loads(json.dumps(ev.to_row(event, seq=7)))
-    assert (row["seq"], row["type"], row["version"]) == (7, type(event).__name__, 1)
+    assert (row["seq"], row["type"], row["version"]) == (7, type(event).__name__, event.version)
     assert set(row) == {"seq", "at", "type", "version", "chat_id", "agent_id", "payload"}
     assert ev.from_row(row) == event
 
@@ -55,15 +57,76 @@ def test_agent_events_have_no_chat_id_and_chat_events_carry_their_agent():
     )
 
 
-def test_an_old_row_is_upcast_step_by_step_before_it_is_read(monkeypatch):
-    monkeypatch.setattr(ev, "SCHEMA_VERSION", 2)
+def bump_chat_cancelled(monkeypatch: pytest.MonkeyPatch) -> dict:
+    """ChatCancelled at version 2 (v1 named the holding agent "by" in the payload).
+
+    Returns a v1 row as an older bridge stored it; every other type stays at version 1.
+    """
+    monkeypatch.setattr(ev.ChatCancelled, "version", 2)
+
+    def v1_by_became_agent_id(row: dict) -> dict:
+        payload = dict(row["payload"])
+        return {**row, "agent_id": payload.pop("by"), "payload": payload}
+
+    monkeypatch.setitem(ev.UPCASTERS, ("ChatCancelled", 1), v1_by_became_agent_id)
+    return {
+        "seq": 3,
+        "at": 7.0,
+        "type": "ChatCancelled",
+        "version": 1,
+        "chat_id": "c1",
+        "agent_id": None,
+        "payload": {"by": "a1"},
+    }
+
+
+def test_each_type_writes_its_own_version(monkeypatch):
+    bump_chat_cancelled(monkeypatch)
+    assert ev.to_row(ev.ChatCancelled(1.0, "c1", "a1"))["version"] == 2
+    assert ev.to_row(ev.ChatClosed(1.0, "c1", "a1", "ended"))["version"] == 1
+
+
+def test_a_log_with_one_type_at_an_old_version_reads_every_row(monkeypatch):
+    old = bump_chat_cancelled(monkeypatch)
+    current = [ev.to_row(e, seq) for seq, e in ((1, SAMPLES[0]), (2, SAMPLES[2]), (4, SAMPLES[11]))]
+    rows = [*current[:2], old, current[2]]
+    events = [ev.from_row(json.loads(json.dumps(row))) for row in rows]
+    assert events == [SAMPLES[0], SAMPLES[2], ev.ChatCancelled(7.0, "c1", "a1"), SAMPLES[11]]
+    assert ev.upcast(old)["version"] == 2 and old["version"] == 1, "the stored row is untouched"
+    assert [ev.upcast(r) for r in current] == current
+
+
+def test_an_old_row_walks_its_types_chain_one_step_at_a_time(monkeypatch):
+    monkeypatch.setattr(ev.ChatCancelled, "version", 3)
     steps = {
-        ("ChatCancelled", 0): lambda row: {**row, "agent_id": row.pop("by", None)},
-        ("ChatCancelled", 1): lambda row: {**row, "at": row["at"] + 0.5},
+        ("ChatCancelled", 1): lambda row: {**row, "agent_id": row["payload"].pop("by", None)},
+        ("ChatCancelled", 2): lambda row: {**row, "at": row["at"] + 0.5},
     }
     for key, step in steps.items():
         monkeypatch.setitem(ev.UPCASTERS, key, step)
-    old = {"seq": 1, "at": 1.0, "type": "ChatCancelled", "version": 0, "chat_id": "c1", "by": "a1"}
-    upgraded = ev.upcast(old)
-    assert upgraded["version"] == 2 and old["version"] == 0
+    old = {"seq": 1, "at": 1.0, "type": "ChatCancelled", "version": 1, "chat_id": "c1",
+           "agent_id": None, "payload": {"by": "a1"}}  # fmt: skip
     assert ev.from_row(old) == ev.ChatCancelled(1.5, "c1", "a1")
+    middle = {**old, "version": 2, "agent_id": "a2", "payload": {}}
+    assert ev.from_row(middle) == ev.ChatCancelled(1.5, "c1", "a2"), "starts at its own version"
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({"type": "ChatOpend", "version": 1}, "unknown event type 'ChatOpend'"),
+        ({"type": "ChatClosed", "version": 2}, "ChatClosed version 2 is newer than this code's 1"),
+        ({"type": "ChatClosed", "version": 0}, "no upcaster for ChatClosed version 0"),
+    ],
+)
+def test_a_row_this_code_cannot_read_is_refused_with_the_reason(row, message):
+    full = {"seq": 1, "at": 0.0, "chat_id": "c1", "agent_id": None, "payload": {}, **row}
+    with pytest.raises(ev.UnreadableRow) as refused:
+        ev.from_row(full)
+    assert str(refused.value) == message
+
+
+def test_every_type_has_a_whole_upcaster_chain_and_no_stray_steps():
+    needed = {(name, v) for name, cls in ev.EVENT_TYPES.items() for v in range(1, cls.version)}
+    assert needed <= set(ev.UPCASTERS), "a bumped type needs a step from each older version"
+    assert {(n, v) for n, v in ev.UPCASTERS if v >= ev.EVENT_TYPES[n].version} == set()

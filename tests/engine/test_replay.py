@@ -121,7 +121,9 @@ class EngineMachine(RuleBasedStateMachine):
     # --- agents ---------------------------------------------------------------------------
 
     @rule(
-        op=st.sampled_from(["sign_in", "availability", "connection", "sign_out", "screen_name"]),
+        op=st.sampled_from(
+            ["sign_in", "availability", "connection", "sign_out", "screen_name", "heartbeat"]
+        ),
         agent=agents,
         queues=st.lists(st.sampled_from(QUEUES), min_size=1, max_size=3),
         permitted=mostly,
@@ -129,12 +131,16 @@ class EngineMachine(RuleBasedStateMachine):
         capacity=st.sampled_from([None, 0, 1, 2, 2, 3, 4]),
     )
     def agent_profile(self, op, agent, queues, permitted, flag, capacity):
-        """Sign in with a random profile, change availability, connection or screen name."""
+        """Sign in (with or without a stream) with a random profile, change availability,
+        connection or screen name, or send a heartbeat (a lease the timers end)."""
         engine = self.engine
         perms = PERMISSIONS if permitted else []
         name = "Desk" if flag else None
         calls = {
-            "sign_in": lambda: engine.sign_in(agent, "Al", agent, queues, ROLES, perms, name),
+            "sign_in": lambda: engine.sign_in(
+                agent, "Al", agent, queues, ROLES, perms, name, connected=flag or permitted
+            ),
+            "heartbeat": lambda: engine.heartbeat(agent),
             "availability": lambda: engine.set_availability(agent, flag, capacity),
             "connection": lambda: engine.set_connected(agent, flag),
             "sign_out": lambda: engine.sign_out(agent),

@@ -47,7 +47,8 @@ def test_compare_highlights_a_differing_kpi(logs, tmp_path):
     assert table.loc["service_level", ["a", "b"]].tolist() == pytest.approx([3 / 7, 2 / 7])
     assert not table.loc["volume", "flagged"]
     html = (out / "compare.html").read_text()
-    assert re.search(r"<td>service_level</td><td>42\.9%</td><td class=\"flag\">28\.6%", html)
+    row = r"<td class=\"text\">Service level, %</td><td>42\.9%</td><td class=\"flag\">28\.6%"
+    assert re.search(row, html)  # readable KPI name, values in their format, B flagged
 
 
 def test_compare_reads_report_folders_too(logs, tmp_path):
@@ -114,3 +115,49 @@ def test_a_log_without_chats_still_gives_a_report(tmp_path):
 def test_help_exits_0(capsys):
     assert main(["--help"]) == 0
     assert "livechat-report" in capsys.readouterr().out
+
+
+# --- issue 19.8: one duration reading for every CLI
+
+
+def test_interval_and_target_take_the_same_durations_as_livechat_sim(logs, tmp_path):
+    plain, units = tmp_path / "plain", tmp_path / "units"
+    assert main(["build", str(logs[0]), "--out", str(plain), "--interval", "900",
+                 "--target", "30"]) == 0  # fmt: skip
+    assert main(["build", str(logs[0]), "--out", str(units), "--interval", "15m",
+                 "--target", "30s"]) == 0  # fmt: skip
+    for name in ("kpis_interval.csv", "kpis_overall.csv"):
+        assert (plain / name).read_text() == (units / name).read_text()
+
+
+@pytest.mark.parametrize("flag, value", [("--interval", "15q"), ("--interval", "0m"),
+                                         ("--target", "soon")])  # fmt: skip
+def test_a_bad_duration_is_refused_with_status_2_and_writes_nothing(
+    logs, tmp_path, capsys, flag, value
+):
+    out = tmp_path / "report"
+    assert main(["build", str(logs[0]), "--out", str(out), flag, value]) == 2
+    assert f"argument {flag}" in capsys.readouterr().err
+    assert not out.exists()
+
+
+# --- issue 19.6: the folder `livechat-sim run --out` wrote
+
+
+def test_build_reads_the_log_of_a_one_replication_run_folder(logs, tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "events.parquet").write_bytes(logs[0].read_bytes())
+    assert main(["build", str(run), "--out", str(tmp_path / "report")]) == 0
+    assert (tmp_path / "report" / "report.html").is_file()
+
+
+def test_a_folder_of_replications_names_its_logs_instead_of_picking_one(logs, tmp_path, capsys):
+    run = tmp_path / "run"
+    for rep, log in zip(("rep-01", "rep-02"), logs, strict=True):
+        (run / rep).mkdir(parents=True)
+        (run / rep / "events.parquet").write_bytes(log.read_bytes())
+    assert main(["build", str(run), "--out", str(tmp_path / "report")]) == 2
+    err = capsys.readouterr().err
+    assert "holds 2 replications" in err and str(run / "rep-01" / "events.parquet") in err
+    assert not (tmp_path / "report").exists()

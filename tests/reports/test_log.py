@@ -78,7 +78,9 @@ def one_of_each_type():
         ev.AgentAvailabilityChanged(0, "a1", True, 3),
         ev.AgentScreenNameSet(0, "a1", "Annie"),
         ev.AgentConnectionChanged(16, "a1", False),
-        ev.AgentSignedOut(17, "a1"),
+        ev.AgentLeaseRenewed(16, "a1", 76.0),
+        ev.AgentLeaseExpired(76, "a1"),
+        ev.AgentSignedOut(77, "a1"),
     ]
 
 
@@ -117,7 +119,7 @@ def test_old_sqlite_rows_are_upcast_on_load(tmp_path, monkeypatch):
     make_store(tmp_path / "old.db", [{**row, "version": 0}]).close()
     loaded = load(tmp_path / "old.db")
     assert loaded.loc[0, "source"] == "self_service"
-    assert loaded.loc[0, "version"] == ev.SCHEMA_VERSION
+    assert loaded.loc[0, "version"] == ev.ChatOpened.version
 
 
 def test_old_parquet_rows_are_upcast_on_load(tmp_path, monkeypatch):

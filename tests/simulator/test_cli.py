@@ -24,7 +24,7 @@ def test_run_prints_every_section_and_writes_the_log_and_summary(tmp_path, capsy
     log = pd.read_parquet(tmp_path / "events.parquet")
     summary = json.loads((tmp_path / "summary.json").read_text())
     opened = int((log["type"] == "ChatOpened").sum())
-    assert summary["levels"]["overall"][0]["volume"] == {"mean": opened, "ci95": None}
+    assert summary["levels"]["overall"][0]["volume"] == {"mean": opened, "ci95": None, "n": 1}
     assert summary["seeds"] == [3]
 
 
@@ -95,3 +95,73 @@ def test_a_bad_option_value_exits_with_status_2(capsys):
         main(["run", str(TINY), "--replications", "0"])
     assert stop.value.code == 2
     assert "must be at least 1" in capsys.readouterr().err
+
+
+# --- issue 19.8, 19.9, 19.11: shipped scenarios by name, one duration reading, dask paths
+
+
+def test_scenarios_lists_every_shipped_scenario_by_name(capsys):
+    import scenarios
+
+    assert main(["scenarios"]) == 0
+    out = capsys.readouterr().out
+    names = [line.split()[0] for line in out.splitlines() if line and not line.startswith("Files")]
+    assert names == scenarios.shipped()
+    assert {"small-helpdesk", "mmc-textbook", "service-provider"} <= set(names)
+    assert "Four agents, each working up to two chats at once" in out
+
+
+def test_a_shipped_scenario_runs_by_name_from_any_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # no scenarios/ folder here
+    assert main(["validate", "small-helpdesk"]) == 0
+    assert "'Small helpdesk'" in capsys.readouterr().out
+    assert main(["run", "mmc-textbook", "--out", "out"]) == 0
+    assert (tmp_path / "out" / "events.parquet").is_file()
+
+
+def test_an_unknown_scenario_name_is_one_line_with_status_2(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "no-such-desk"]) == 2
+    err = capsys.readouterr().err
+    assert "no-such-desk: cannot read the file" in err and "Traceback" not in err
+
+
+def test_a_relative_out_is_made_absolute_before_tasks_leave(tmp_path, monkeypatch):
+    from simulator.replications import tasks
+
+    monkeypatch.chdir(tmp_path)
+    paths = [t.events_path for t in tasks(parse_scenario(TINY.read_text()), 2, out="rel")]
+    assert paths == [str(tmp_path / "rel" / f"rep-0{i}" / "events.parquet") for i in (1, 2)]
+
+
+def test_dask_workers_in_another_folder_write_where_the_cli_says(tmp_path, monkeypatch, capsys):
+    """A worker started in its own folder, as on another machine: a relative --out used to land
+    in the worker's folder while the CLI named the client's."""
+    import subprocess
+    import sys
+
+    from dask.distributed import Client, LocalCluster
+
+    client_dir, worker_dir = tmp_path / "client", tmp_path / "worker"
+    client_dir.mkdir(), worker_dir.mkdir()
+    with LocalCluster(n_workers=0, processes=False, protocol="tcp", host="127.0.0.1",
+                      scheduler_port=0, dashboard_address=None) as cluster:  # fmt: skip
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_worker", cluster.scheduler_address,
+             "--nworkers", "1", "--nthreads", "1", "--no-dashboard"],
+            cwd=worker_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            with Client(cluster.scheduler_address) as client:
+                client.wait_for_workers(1, timeout=60)
+            monkeypatch.chdir(client_dir)
+            assert main(["run", str(TINY), "-n", "2", "--dask", cluster.scheduler_address,
+                         "--out", "rel"]) == 0  # fmt: skip
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
+    out = capsys.readouterr().out
+    assert f"{client_dir / 'rel' / 'rep-01' / 'events.parquet'}" in out
+    assert "written by the Dask workers" in out
+    assert (client_dir / "rel" / "rep-02" / "events.parquet").is_file()
+    assert not (worker_dir / "rel").exists()

@@ -9,7 +9,7 @@ from simulator.distributions import parse_duration
 from simulator.errors import ScenarioError
 from simulator.loader import load_scenario, parse_scenario
 
-from .conftest import SCENARIOS
+from .conftest import SCENARIOS, TINY
 
 SHIPPED = sorted(SCENARIOS.glob("*.yaml"))
 
@@ -130,3 +130,75 @@ def test_an_overflow_rule_without_its_trigger_is_refused_where_it_is_written(sce
     )
     (line,) = issues_of(text)
     assert line.startswith("s.yaml:8: companies[0].queues[0].closed_overflow: needs hours")
+
+
+# --- issue 12.9: one reading for config and scenarios; what the schema accepts, the engine runs
+
+
+def with_hours(scenario_text: str, spans: str) -> str:
+    return scenario_text.replace(
+        "      - name: Tier2", f"      - name: Tier2\n        hours: {{weekly: {{mon: [{spans}]}}}}"
+    )
+
+
+def test_a_one_digit_hour_is_read_by_the_engine_the_schema_accepts_and_the_run_uses():
+    from bridge.engine.hours import parse_time_of_day
+    from simulator.config import engine_config
+
+    text = with_hours(TINY.read_text(), "[8:00, 18:00]")
+    scenario = parse_scenario(text)  # used to pass here, then crash the engine
+    hours = engine_config(scenario).queues["Acme/Tier2"].hours
+    assert hours is not None
+    monday_0830 = scenario.start.replace(hour=8, minute=30).timestamp() - hours.offset
+    assert hours.is_open(monday_0830)
+    assert not hours.is_open(monday_0830 - 3600)
+    assert parse_time_of_day("8:00") == parse_time_of_day("08:00")
+
+
+@pytest.mark.parametrize("bad", ['["8:0", "18:00"]', '["08:00", "25:00"]', '["nine", "18:00"]'])
+def test_a_time_of_day_the_engine_cannot_read_is_refused_on_its_line(scenario_text, bad):
+    (line,) = issues_of(with_hours(scenario_text, bad))
+    assert line.startswith("s.yaml:9: companies[0].queues[1].hours: ")
+    assert "is not a time of day" in line
+
+
+def test_a_start_date_with_month_13_is_a_line_not_a_traceback(scenario_text):
+    (line,) = issues_of("start: 2024-13-04T08:00:00+01:00\n" + scenario_text)
+    assert line.startswith("s.yaml:1: start: ")
+    assert "month" in line
+
+
+@pytest.mark.parametrize("start", ["2024-03-04T08:00:00", "2024-03-04 08:00", "2024-03-04"])
+def test_a_start_without_a_time_zone_is_refused(scenario_text, start):
+    (line,) = issues_of(f"start: {start}\n" + scenario_text)
+    assert line.startswith("s.yaml:1: start: ") and "no time zone" in line
+
+
+def test_a_start_with_a_zone_is_kept_with_its_offset(scenario_text):
+    scenario = parse_scenario("start: 2024-03-04T08:00:00+01:00\n" + scenario_text)
+    assert scenario.start.utcoffset() is not None
+    assert scenario.start.isoformat() == "2024-03-04T08:00:00+01:00"
+
+
+def test_yes_and_no_are_strings_not_booleans_as_in_yaml_1_1(scenario_text):
+    scenario = parse_scenario(scenario_text.replace("Tier2", "NO"))
+    assert scenario.companies[0].queues[1].name == "NO"  # YAML 1.1 would read False
+
+
+def test_a_scenario_and_a_bridge_config_read_the_same_hours_the_same_way(tmp_path):
+    from bridge.settings import load_settings
+
+    config = tmp_path / "bridge.yaml"
+    config.write_text(
+        'engine:\n  queues:\n    "Acme/Tier2":\n      hours: {weekly: {mon: [[08:00, 18:00]]}}\n'
+    )
+    bridge_hours = load_settings(config_file=config).engine.queues["Acme/Tier2"].hours
+    scenario_hours = parse_scenario(with_hours(TINY.read_text(), "[08:00, 18:00]"))
+    assert bridge_hours is not None
+    assert bridge_hours.weekly == scenario_hours.companies[0].queues[1].hours.weekly
+
+
+def test_a_missing_file_is_one_line_with_exit_status_2(capsys):
+    assert main(["validate", "no-such-scenario.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert "no-such-scenario.yaml: cannot read the file" in err and "Traceback" not in err

@@ -11,6 +11,7 @@ import pytest
 from simulator.loader import load_scenario
 from simulator.replications import run_task, tasks
 from simulator.summary import Summary, combine, to_json
+from tests.scenario_text import one_desk
 
 from .conftest import SCENARIOS
 
@@ -66,3 +67,50 @@ def test_summary_json_is_strict_json_with_every_level(timers_run):
     data = json.loads(text)
     assert set(data["levels"]) >= {"overall", "company", "queue", "source", "interval", "group",
                                    "ewt"}  # fmt: skip
+
+
+SPARSE = one_desk("sparse", horizon="10h", rate=1, handle_mean="4m", agents=2)
+
+
+@pytest.fixture(scope="module")
+def sparse_runs(tmp_path_factory) -> tuple[object, list[Summary]]:
+    path = tmp_path_factory.mktemp("sparse") / "sparse.yaml"
+    path.write_text(SPARSE)
+    scenario = load_scenario(path)
+    return scenario, [run_task(t) for t in tasks(scenario, 40, seed=1)]
+
+
+def test_hourly_chat_counts_average_every_replication_including_empty_ones(sparse_runs):
+    # 1 chat/h in 1-hour intervals over 10 h: about 10 chats a run and 1.0 per hour, not the
+    # 1.4-1.8 of averaging only the runs that had a chat in the hour.
+    _, summaries = sparse_runs
+    combined = combine(summaries)
+    hourly = combined.tables["interval"]
+    assert len(hourly) == 10
+    assert (hourly["replications"] == 40).all()
+    assert (hourly["replications_with_chats"] < 40).any()  # some hours were empty somewhere
+    assert hourly["volume"].sum() == pytest.approx(combined.tables["overall"]["volume"].iloc[0])
+    assert hourly["volume"].mean() == pytest.approx(1.0, abs=0.2)
+    assert hourly["volume"].max() < 1.4
+
+
+def test_waits_of_a_group_rest_on_the_replications_that_had_one_and_say_so(sparse_runs):
+    scenario, summaries = sparse_runs
+    hourly = combine(summaries).tables["interval"]
+    row = hourly.iloc[0]
+    assert row["volume_n"] == 40
+    assert row["wait_mean_n"] == row["replications_with_chats"] < 40
+    data = to_json(combine(summaries), scenario)["levels"]["interval"][0]
+    assert data["replications"] == 40
+    assert data["wait_mean"]["n"] == row["wait_mean_n"]
+    assert data["volume"]["n"] == 40
+
+
+def test_an_empty_replication_counts_as_zero_chats():
+    table = pd.DataFrame({"queue": [], "service_level": [], "volume": []})
+    empty = Summary(2, {"queue": table}, {"arrivals": 0.0, "events": 0.0})
+    row = combine([fake(1, 0.8, 10), empty]).tables["queue"].iloc[0]
+    assert row["volume"] == 5
+    assert row["service_level"] == pytest.approx(0.8)
+    assert row["service_level_n"] == 1
+    assert (row["replications"], row["replications_with_chats"]) == (2, 1)

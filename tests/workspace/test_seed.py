@@ -7,6 +7,7 @@ import pytest
 from bridge.workspace import (
     DEMO_CUSTOMERS,
     EDIT,
+    Customer,
     DirectoryNotEmpty,
     SqliteDirectory,
     Workspace,
@@ -15,6 +16,8 @@ from bridge.workspace import (
     seed_content,
     seed_directory,
 )
+
+CALBRO = "Calbro Services"
 
 
 def test_the_same_seed_gives_the_same_directory():
@@ -29,7 +32,8 @@ def test_another_seed_gives_other_people_but_the_same_demo_customers():
         seed_directory(":memory:", seed=2, people=5) as two,
     ):
         for customer_id, first_name, last_name, company in DEMO_CUSTOMERS:
-            a, b = one.customer(customer_id), two.customer(customer_id)
+            a = one.customer(customer_id, company=company)
+            b = two.customer(customer_id, company=company)
             assert (a.first_name, a.last_name, a.company.name) == (first_name, last_name, company)
             assert (a.email, a.company) == (b.email, b.company)
 
@@ -47,17 +51,22 @@ def test_main_seed_fills_a_file_and_reports_counts(tmp_path):
         assert reopened.counts() == counts
 
 
+def company_of(records: list, customer_id: str) -> str:
+    return next(r.company.name for r in records if isinstance(r, Customer) and r.id == customer_id)
+
+
 def test_the_same_seed_stores_the_same_rows(tmp_path):
     dumps = []
+    company = company_of(generate(seed=3, people=20), "PPL000000000010")
     for name in ("a.db", "b.db"):
         with seed_directory(str(tmp_path / name), seed=3, people=20) as directory:
             dumps.append(
                 [
-                    directory.customer("PPL000000000010"),
-                    directory.assets("PPL000000000010"),
+                    directory.customer("PPL000000000010", company=company),
+                    directory.assets("PPL000000000010", company=company),
                     directory.search_articles("vpn"),
                     directory.outages("Petramco", active_only=False),
-                    directory.open_tickets("PPL000000000001"),
+                    directory.open_tickets("PPL000000000001", company=CALBRO),
                 ]
             )
     assert dumps[0] == dumps[1]
@@ -77,11 +86,12 @@ def seeded():
 
 
 def test_seeded_ids_are_stable_and_itsm_shaped(seeded):
-    assert seeded.customer("PPL000000000001").name == "Allen Allbrook"
-    assert seeded.customer("PPL000000000204").id == "PPL000000000204"
+    assert seeded.customer("PPL000000000001", company=CALBRO).name == "Allen Allbrook"
+    last = company_of(generate(seed=42, people=200), "PPL000000000204")
+    assert seeded.customer("PPL000000000204", company=last).id == "PPL000000000204"
     assert seeded.article("KBA000000000060").url.endswith("KBA000000000060")
-    for customer_id, *_ in DEMO_CUSTOMERS:
-        tickets = seeded.open_tickets(customer_id)
+    for customer_id, _, _, company in DEMO_CUSTOMERS:
+        tickets = seeded.open_tickets(customer_id, company=company)
         assert tickets and all(re.fullmatch(r"INC\d{12}|WO\d{13}", t.id) for t in tickets)
 
 
@@ -93,7 +103,7 @@ def test_seeded_articles_cover_common_service_desk_topics(seeded):
 
 
 def test_seeded_assets_have_serials_and_tags(seeded):
-    assets = seeded.assets("PPL000000000001")
+    assets = seeded.assets("PPL000000000001", company=CALBRO)
     assert assets[0].kind == "Laptop"
     assert all(a.serial and a.tag.startswith("CS-") for a in assets)
 
@@ -108,6 +118,7 @@ def test_seeded_templates_leave_required_fields_blank_so_edit_mode_happens(seede
     incident = seeded.search_templates("laptop", kind="incident")[0]
     ticket = Workspace(seeded).create_ticket(
         "incident",
+        company=CALBRO,
         chat_id="seed-chat",
         customer_id="PPL000000000002",
         transcript=["Francie: my laptop will not boot"],

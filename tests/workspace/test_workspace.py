@@ -22,7 +22,7 @@ from bridge.workspace import (
     Workspace,
 )
 
-from .conftest import TRANSCRIPT, make_directory
+from .conftest import CALBRO, PETRAMCO, TRANSCRIPT, make_directory
 
 
 def test_the_embedded_directory_implements_every_directory_method():
@@ -33,13 +33,14 @@ def test_the_embedded_directory_implements_every_directory_method():
 
 def incident(workspace: Workspace, chat_id: str = "c1", **kwargs):
     return workspace.create_ticket(
-        "incident", chat_id=chat_id, customer_id="PPL1", transcript=TRANSCRIPT, **kwargs
-    )
+        "incident", company=CALBRO.name, chat_id=chat_id, customer_id="PPL1",
+        transcript=TRANSCRIPT, **kwargs,
+    )  # fmt: skip
 
 
 def test_customer_info_shows_contact_site_company_tickets_and_assets(workspace):
     opened = incident(workspace)
-    info = workspace.customer_info("PPL1")
+    info = workspace.customer_info("PPL1", company=CALBRO.name)
     assert info.customer.name == "Allen Allbrook"
     assert info.customer.email == "allen@calbroservices.com"
     assert (info.customer.site.city, info.customer.company.name) == ("Houston", "Calbro Services")
@@ -49,12 +50,15 @@ def test_customer_info_shows_contact_site_company_tickets_and_assets(workspace):
 
 def test_resolved_tickets_are_not_among_the_open_ones(workspace):
     workspace.resolve_ticket(incident(workspace).id)
-    assert workspace.customer_info("PPL1").open_tickets == []
+    assert workspace.customer_info("PPL1", company=CALBRO.name).open_tickets == []
 
 
 def test_resources_show_the_customers_outages_templates_and_articles(workspace):
-    found = workspace.resources("PPL2", term="vpn")
-    assert [o.id for o in workspace.resources("PPL2").outages] == ["OUT3", "OUT4"]
+    found = workspace.resources("PPL2", company=PETRAMCO.name, term="vpn")
+    assert [o.id for o in workspace.resources("PPL2", company=PETRAMCO.name).outages] == [
+        "OUT3",
+        "OUT4",
+    ]
     assert [t.id for t in found.templates] == ["TPL1"]
     assert [a.id for a in found.articles] == ["KBA4", "KBA3"]
 
@@ -127,7 +131,7 @@ def test_ticket_ids_have_the_itsm_format_and_increase_per_kind(workspace):
     first = incident(workspace, chat_id="c1").id
     second = incident(workspace, chat_id="c2").id
     order = workspace.create_ticket(
-        "work_order", chat_id="c3", customer_id="PPL1", transcript=TRANSCRIPT
+        "work_order", company=CALBRO.name, chat_id="c3", customer_id="PPL1", transcript=TRANSCRIPT
     ).id
     assert (first, second, order) == ("INC000000000001", "INC000000000002", "WO0000000000001")
 
@@ -155,7 +159,9 @@ def test_a_chat_gets_only_one_ticket(workspace):
 
 def test_resolving_from_chat_uses_the_default_status_per_type(workspace):
     inc = workspace.resolve_ticket(incident(workspace).id)
-    wo = workspace.create_ticket("work_order", chat_id="c2", customer_id="PPL1", transcript=[])
+    wo = workspace.create_ticket(
+        "work_order", company=CALBRO.name, chat_id="c2", customer_id="PPL1", transcript=[]
+    )
     wo = workspace.resolve_ticket(wo.id)
     assert (inc.status, inc.status_reason) == ("Resolved", "No Further Action Required")
     assert (wo.status, wo.status_reason) == ("Completed", "Successful")
@@ -225,7 +231,7 @@ def test_pinning_flags_an_article_once_and_unpinning_removes_it(workspace):
 
 def test_sharing_in_a_chat_with_a_ticket_writes_its_activity_log(workspace):
     ticket = incident(workspace)
-    shared = workspace.share_article("c1", "KBA4")
+    shared = workspace.share_article("c1", "KBA4", company=CALBRO.name)
     assert shared.article.title == "VPN disconnects"
     assert shared.ticket is not None and shared.ticket.id == ticket.id
     [entry] = shared.ticket.activity
@@ -234,10 +240,10 @@ def test_sharing_in_a_chat_with_a_ticket_writes_its_activity_log(workspace):
 
 
 def test_sharing_before_a_ticket_exists_logs_nothing_until_the_ticket_carries_it(workspace):
-    assert workspace.share_article("c1", "KBA4").ticket is None
+    assert workspace.share_article("c1", "KBA4", company=CALBRO.name).ticket is None
     ticket = incident(workspace, prior_shares=["KBA4", "KBA3"])
     assert [a.article_id for a in ticket.activity] == ["KBA4", "KBA3"]
-    ticket = workspace.share_article("c1", "KBA1").ticket
+    ticket = workspace.share_article("c1", "KBA1", company=CALBRO.name).ticket
     assert [a.article_id for a in ticket.activity] == ["KBA4", "KBA3", "KBA1"]
 
 
@@ -252,8 +258,21 @@ def test_activity_can_still_be_recorded_on_a_closed_ticket(workspace):
 @pytest.mark.parametrize(
     ("call", "error", "code"),
     [
-        (lambda ws: ws.customer_info("PPL404"), UnknownCustomer, "unknown_customer"),
-        (lambda ws: ws.share_article("c1", "KBA404"), UnknownArticle, "unknown_article"),
+        (
+            lambda ws: ws.customer_info("PPL404", company=CALBRO.name),
+            UnknownCustomer,
+            "unknown_customer",
+        ),
+        (
+            lambda ws: ws.customer_info("PPL2", company=CALBRO.name),
+            UnknownCustomer,
+            "unknown_customer",
+        ),
+        (
+            lambda ws: ws.share_article("c1", "KBA404", company=CALBRO.name),
+            UnknownArticle,
+            "unknown_article",
+        ),
         (lambda ws: incident(ws, template_id="TPL404"), UnknownTemplate, "unknown_template"),
         (lambda ws: incident(ws, prior_shares=["KBA404"]), UnknownArticle, "unknown_article"),
         (lambda ws: ws.directory.ticket("INC404"), UnknownTicket, "unknown_ticket"),
@@ -280,3 +299,21 @@ def test_tickets_created_from_many_threads_get_distinct_increasing_ids(workspace
     with ThreadPoolExecutor(max_workers=4) as pool:
         made = list(pool.map(lambda n: incident(workspace, chat_id=f"c{n}").id, range(40)))
     assert sorted(made) == [f"INC{n:012d}" for n in range(1, 41)]
+
+
+def test_a_ticket_is_not_filed_on_another_companys_customer_and_nothing_is_written(workspace):
+    before = workspace.directory.counts()["tickets"]
+    with pytest.raises(UnknownCustomer, match="Petramco"):
+        workspace.create_ticket(
+            "incident", company=PETRAMCO.name, chat_id="c9", customer_id="PPL1", transcript=[]
+        )
+    assert workspace.directory.counts()["tickets"] == before
+    assert workspace.directory.chat_ticket("c9") is None
+
+
+def test_open_tickets_are_those_of_the_company_asked_for(workspace):
+    opened = incident(workspace)
+    assert workspace.directory.open_tickets("PPL1", company=PETRAMCO.name) == []
+    assert [t.id for t in workspace.directory.open_tickets("PPL1", company=CALBRO.name)] == [
+        opened.id
+    ]

@@ -1,5 +1,5 @@
 // The bridge's public HTTP API, as the contract describes it: JSON in and out, errors as
-// {code, detail}. The pages hold no other way in.
+// RFC 9457 problem details {type, title, status, detail, code, errors?}. No other way in.
 
 export class ApiError extends Error {
   constructor(status, code, detail) {
@@ -60,7 +60,8 @@ export class Api {
       }
     }
     if (!response.ok) {
-      throw new ApiError(response.status, data && data.code, data && data.detail);
+      // Problem details (RFC 9457): a validation answer lists its fields in `errors`.
+      throw new ApiError(response.status, data && data.code, data && (data.errors || data.detail));
     }
     return data;
   }
@@ -97,3 +98,35 @@ export function wsUrl(path, params) {
 }
 
 export const enc = encodeURIComponent;
+
+/** 128 random bits as hex (crypto.randomUUID needs a secure context; this does not). */
+export function randomId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * The Idempotency-Key of one thing being sent (a message, a handoff): the same key while
+ * the same body is retried after no answer came (the bridge may have stored it: it answers
+ * the retry with the first answer), a new one once an answer came or the body changed.
+ */
+export class RetryKey {
+  constructor() {
+    this.key = null;
+    this.body = null;
+  }
+
+  headers(body) {
+    const text = JSON.stringify(body);
+    if (this.key === null || text !== this.body) {
+      this.key = randomId();
+      this.body = text;
+    }
+    return { "Idempotency-Key": this.key };
+  }
+
+  /** After an attempt: keep the key only if the network failed (status 0, no answer). */
+  settle(err) {
+    if (!err || err.status !== 0) this.key = null;
+  }
+}

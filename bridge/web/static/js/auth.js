@@ -4,6 +4,7 @@
 
 import { Api, ApiError } from "./api.js";
 import { fill, h } from "./dom.js";
+import { finishSignOn, signOnCard } from "./oidc.js";
 
 const TOKEN_KEY = "livechat.agentToken";
 
@@ -17,6 +18,13 @@ export function signOut() {
  * (e.g. GET /api/v1/agent/me) and throw ApiError 401/403 for a token it cannot use.
  */
 export async function signIn({ root, title, verify }) {
+  let failure = null;
+  try {
+    const signedOn = await finishSignOn(); // back from the identity provider (oidc.js)
+    if (signedOn) return await signedOnTo(signedOn, verify);
+  } catch (err) {
+    failure = err;
+  }
   const stored = sessionStorage.getItem(TOKEN_KEY);
   if (stored) {
     try {
@@ -32,9 +40,17 @@ export async function signIn({ root, title, verify }) {
       root.hidden = true;
       fill(root);
       resolve(result);
-    }));
+    }, failure));
     root.querySelector("input").focus();
   });
+}
+
+/** The provider sent us back to the console; a sign-in started on the dashboard goes on there. */
+async function signedOnTo({ token, returnTo }, verify) {
+  if (returnTo === window.location.pathname) return accept(token, verify);
+  sessionStorage.setItem(TOKEN_KEY, token);
+  window.location.replace(returnTo);
+  return new Promise(() => {}); // this page is going away
 }
 
 async function accept(token, verify) {
@@ -44,8 +60,8 @@ async function accept(token, verify) {
   return { token, api, info };
 }
 
-function signInForms(title, verify, done) {
-  const error = h("p", { class: "form-error", attrs: { role: "alert" } });
+function signInForms(title, verify, done, failure) {
+  const error = h("p", { class: "form-error", attrs: { role: "alert" }, text: failure ? explain(failure) : "" });
   const attempt = async (form, getToken) => {
     error.textContent = "";
     const button = form.querySelector("button");
@@ -91,13 +107,14 @@ function signInForms(title, verify, done) {
     { class: "signin-box" },
     h("h1", { text: title }),
     h("p", { class: "muted", text: "Sign in with an agent token, or as one of the demo users of this bridge." }),
-    h("div", { class: "signin-forms" }, loginForm, tokenForm),
+    h("div", { class: "signin-forms" }, signOnCard((err) => { error.textContent = explain(err); }), loginForm, tokenForm),
     error,
   );
 }
 
 function explain(err) {
   if (!(err instanceof ApiError)) return String(err.message || err);
+  if (err.code === "oidc_token_invalid") return `Single sign-on was not accepted: ${err.message}`;
   if (err.status === 401) return "That sign-in was not accepted. Check the token or the user name and password.";
   if (err.status === 403) return `This account may not use this page: ${err.message}`;
   return err.message;

@@ -3,7 +3,7 @@
 // chat id and user token are kept in sessionStorage) and a dropped connection (the stream
 // resumes after the last seq it delivered).
 
-import { Api, enc, wsUrl } from "../api.js";
+import { Api, RetryKey, enc, wsUrl } from "../api.js";
 import { attachmentList } from "../attachments.js";
 import { $, confirmDialog, fill, fmtDuration, fmtTime, h, safeLink } from "../dom.js";
 import { Stream } from "../stream.js";
@@ -29,6 +29,7 @@ class ChatView {
     this.session = session;
     this.api = new Api({ token: session.token });
     this.base = `/api/v1/chats/${enc(session.chat_id)}`;
+    this.retryKey = new RetryKey(); // the Idempotency-Key of the message being sent
     this.seen = new Set();
     this.agentNames = new Map();
     this.state = { status: "queued", position: null, estimated_wait: null, agent: null, cancelled: false };
@@ -185,7 +186,13 @@ class ChatView {
     try {
       const body = { text: value };
       if (attachments.length) body.attachments = attachments;
-      await this.api.post(`${this.base}/messages`, body);
+      try {
+        await this.api.post(`${this.base}/messages`, body, this.retryKey.headers(body));
+        this.retryKey.settle(null);
+      } catch (err) {
+        this.retryKey.settle(err); // a press of Send after a network failure retries safely
+        throw err;
+      }
       text.value = "";
       this.picker.clear();
       await this.catchUp();

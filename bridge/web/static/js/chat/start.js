@@ -3,7 +3,7 @@
 // chats. The company and topic choices come from GET /api/v1/queues (else the queues rendered
 // into the page, else free text), and the chosen queue's availability shows as a hint.
 
-import { Api, enc } from "../api.js";
+import { Api, RetryKey, enc } from "../api.js";
 import { $, fill, fmtDuration, h } from "../dom.js";
 import { FilePicker, describeLimits } from "./files.js";
 
@@ -75,12 +75,6 @@ async function showAvailability(api) {
   }
 }
 
-/** 128 random bits as hex (crypto.randomUUID needs a secure context; this does not). */
-function randomId() {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /** Show the form; resolves with the handoff's answer once a chat was started. */
 export async function startChat(cfg, limits) {
   const api = new Api({ apiKey: cfg.sourceKey });
@@ -96,7 +90,7 @@ export async function startChat(cfg, limits) {
   $("#name").focus();
 
   // One key per handoff attempt, kept when the network failed so a retry cannot open two chats.
-  let idempotencyKey = randomId();
+  const retryKey = new RetryKey();
   return new Promise((resolve) => {
     $("#start-form").addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -126,12 +120,13 @@ export async function startChat(cfg, limits) {
         };
         const attachments = await picker.encoded();
         if (attachments.length) body.attachments = attachments;
-        const result = await api.post("/api/v1/handoffs", body, { "Idempotency-Key": idempotencyKey });
+        const result = await api.post("/api/v1/handoffs", body, retryKey.headers(body));
+        retryKey.settle(null);
         $("#start").hidden = true;
         resolve({ ...result, question });
       } catch (err) {
         error.textContent = err.message;
-        if (err.status !== 0) idempotencyKey = randomId();
+        retryKey.settle(err);
       } finally {
         button.disabled = false;
       }

@@ -1,7 +1,7 @@
 // The chat actions that ask something first: Transfer (agent or queue, with a note) and
 // Abandon (the bridge answers 409 confirmation_required when the chat has no ticket).
 
-import { $, $$, confirmDialog, fill, h } from "../dom.js";
+import { $, $$, confirmDialog, fill, h, toast } from "../dom.js";
 import { queueName } from "./lists.js";
 
 /** Open the transfer dialog; resolves when the chat was transferred or the dialog cancelled. */
@@ -42,12 +42,16 @@ export async function transfer(store, chatId) {
       }
       const body = kind() === "agent" ? { to_agent: select.value } : { to_queue: select.value };
       body.note = note.value.trim();
+      const target = select.selectedOptions[0];
       try {
         await store.act(chatId, "transfer", body);
-        finish();
       } catch (err) {
         error.textContent = err.message;
+        return;
       }
+      // Done: the chat is no longer mine. I keep reading it, without its actions.
+      finish();
+      toast(`Chat transferred to ${target ? target.textContent : select.value}.`, "ok");
     }, { signal });
     $("#transfer-cancel").addEventListener("click", finish, { signal });
     dialog.addEventListener("close", finish, { signal });

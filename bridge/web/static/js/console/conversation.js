@@ -1,5 +1,6 @@
 // The center pane: the selected chat's header and actions, its history and the composer.
 
+import { RetryKey } from "../api.js";
 import { $, fill, h, toast } from "../dom.js";
 import { abandon, transfer } from "./actions.js";
 import { clearHistory, syncHistory } from "./history.js";
@@ -93,6 +94,7 @@ function mountComposer(store) {
   const text = $("#composer-text");
   const noteMode = $("#note-mode");
   const send = $("#composer-send");
+  const retryKey = new RetryKey();
   const syncMode = () => {
     send.textContent = noteMode.checked ? "Add note" : "Send";
     form.classList.toggle("note-mode", noteMode.checked);
@@ -111,10 +113,17 @@ function mountComposer(store) {
     const chatId = store.selected;
     if (!value || !chatId) return;
     send.disabled = true;
+    const body = { text: value };
+    // Messages carry an Idempotency-Key: a Send pressed again after a network failure
+    // retries the same message instead of posting it twice.
+    const note = noteMode.checked;
+    const headers = note ? {} : retryKey.headers({ chatId, ...body });
     try {
-      await store.act(chatId, noteMode.checked ? "notes" : "messages", { text: value });
+      await store.act(chatId, note ? "notes" : "messages", body, headers);
+      if (!note) retryKey.settle(null);
       text.value = "";
     } catch (err) {
+      if (!note) retryKey.settle(err);
       toast(err.message);
     } finally {
       send.disabled = false;

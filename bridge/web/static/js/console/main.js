@@ -22,7 +22,16 @@ async function main() {
   const store = new ConsoleStore(api, info);
   store.addEventListener("error", (event) => toast(event.detail.message || String(event.detail)));
   $("#app").hidden = false;
-  $("#signout").addEventListener("click", signOut);
+  $("#signout").addEventListener("click", async () => {
+    // Tell the bridge first: my chats go back to the queue now, not after the grace. If it
+    // cannot be told (gone, or signed out already), the token is dropped all the same.
+    try {
+      await api.post("/api/v1/agent/sign-out");
+    } catch (err) {
+      console.warn("sign-out not recorded", err);
+    }
+    signOut();
+  });
   mountHeader(store);
   mountLists(store);
   mountConversation(store);

@@ -160,10 +160,18 @@ export class ConsoleStore extends EventTarget {
     if (this.selected) await this.refreshChat(this.selected);
   }
 
-  /** Run an agent action on a chat, then bring the chat and the lists up to date. */
-  async act(chatId, path, body = {}) {
-    const result = await this.api.post(`/api/v1/agent/chats/${enc(chatId)}/${path}`, body);
-    await Promise.all([this.refreshChat(chatId), this.loadLists()]);
+  /**
+   * Run an agent action on a chat, then bring the chat and the lists up to date. Only the
+   * action's own failure rejects: once it is done, a refresh that fails is reported as an
+   * error event, so a caller never shows a done action as failed.
+   */
+  async act(chatId, path, body = {}, headers = {}) {
+    const result = await this.api.post(`/api/v1/agent/chats/${enc(chatId)}/${path}`, body, headers);
+    try {
+      await Promise.all([this.refreshChat(chatId), this.loadLists()]);
+    } catch (err) {
+      this.emit("error", err);
+    }
     return result;
   }
 }
