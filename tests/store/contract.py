@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from bridge.engine.events import ChatOpened
 from bridge.store import (
     CommitConflict,
     EventStore,
@@ -26,7 +27,8 @@ Opener = Callable[..., Any]
 TABLES = ("events", "idempotency", "chat_origins", "attachments")
 
 
-def row(seq: int, chat_id: str | None = "c1", kind: str = "ChatRequested") -> dict[str, Any]:
+def row(seq: int, chat_id: str | None = "c1", kind: str = ChatOpened.__name__) -> dict[str, Any]:
+    """A stored row as the store sees it (the store does not read payloads)."""
     return {
         "seq": seq,
         "at": 1000.0 + seq / 4,
