@@ -220,11 +220,18 @@ def _documented(data: Any, path: list[str]) -> bool:
     return any(isinstance(v, dict) and _documented(v, path) for v in data.values())
 
 
-def test_the_example_config_sets_and_explains_every_setting():
+def with_optional_sections(tmp_path: Path) -> Path:
+    """The example with its switched-off sections (lines starting ``#~ ``) switched on."""
+    text = re.sub(r"^#~ ", "", EXAMPLE.read_text(), flags=re.M)
+    return write(tmp_path / "bridge.example.yaml", text)
+
+
+def test_the_example_config_sets_and_explains_every_setting(tmp_path: Path):
     from bridge.config_files import read_mapping
 
-    data, _ = read_mapping(EXAMPLE)
-    text = EXAMPLE.read_text()
+    enabled = with_optional_sections(tmp_path)
+    data, _ = read_mapping(enabled)
+    text = enabled.read_text()
     paths = [p for p in _fields(Settings) if p != "config_file"]
     missing = [p for p in paths if not _documented(data, p.split("."))]
     assert not missing, f"bridge.example.yaml does not show: {missing}"
@@ -237,6 +244,14 @@ def test_the_example_config_is_valid_as_shipped():
 
     settings = load_settings(config_file=EXAMPLE)
     assert settings.port == 8080 and settings.sources
+    assert settings.oidc is None  # shipped off: no button to a made-up provider
+
+
+def test_the_example_config_is_valid_with_its_optional_sections_on(tmp_path: Path):
+    from bridge.settings import load_settings
+
+    settings = load_settings(config_file=with_optional_sections(tmp_path))
+    assert settings.oidc is not None and settings.oidc.client_id == "livechat-console"
 
 
 def test_a_key_given_twice_is_refused_instead_of_silently_overridden(tmp_path: Path):
