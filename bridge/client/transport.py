@@ -15,10 +15,11 @@ from urllib.parse import urlencode
 
 import aiohttp
 
+from bridge.http.schemas import IDEMPOTENCY_HEADER
+
 from .errors import ConnectionFailed, LivechatClientError
 from .retry import RETRY_STATUSES, RetryPolicy
 
-IDEMPOTENCY_HEADER = "Idempotency-Key"
 _SAFE_METHODS = frozenset({"GET", "PUT", "HEAD", "DELETE"})
 
 

@@ -198,6 +198,7 @@ async def accept(request: web.Request) -> web.Response:
     response=PostedOut,
     status=201,
     also=(200,),  # the same Idempotency-Key again: the first answer
+    idempotent=True,
     auth="agent",
 )
 async def post_message(request: web.Request) -> web.Response:

@@ -21,7 +21,7 @@ from pydantic.json_schema import models_json_schema
 
 from .errors import PROBLEM_TYPE
 from .examples import EXAMPLES
-from .schemas import Problem
+from .schemas import IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY, Problem
 from .workflows import LINKS
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -60,6 +60,7 @@ class ApiDoc:
     also: tuple[int, ...] = ()  # further success statuses (a replayed handoff answers 200)
     errors: tuple[int, ...] = ()  # error statuses beyond the ones the route's shape implies
     content_type: str | None = None  # a success that is not JSON (text/plain, a download)
+    idempotent: bool = False  # takes an Idempotency-Key header (retries never duplicate)
 
 
 def doc(
@@ -74,6 +75,7 @@ def doc(
     also: tuple[int, ...] = (),
     errors: tuple[int, ...] = (),
     content_type: str | None = None,
+    idempotent: bool = False,
 ) -> Callable[[F], F]:
     """Describe a handler for the OpenAPI document; apply it below the route decorator."""
     record = ApiDoc(
@@ -87,6 +89,7 @@ def doc(
         also,
         errors,
         content_type,
+        idempotent,
     )
 
     def mark(handler: F) -> F:
@@ -174,6 +177,15 @@ def _parameters(path: str, record: ApiDoc) -> list[dict[str, Any]]:
                 "required": field.is_required(),
                 "schema": _not_null(properties[name]),
             })  # fmt: skip
+    if record.idempotent:
+        params.append({
+            "name": IDEMPOTENCY_HEADER,
+            "in": "header",
+            "required": False,
+            "description": "Repeat it on every retry of one call: the call is done once, and a "
+            "retry gets the first answer (200). The same key with another body is refused.",
+            "schema": {"type": "string", "minLength": 1, "maxLength": MAX_IDEMPOTENCY_KEY},
+        })  # fmt: skip
     return params
 
 

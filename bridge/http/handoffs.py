@@ -20,10 +20,11 @@ from bridge.webhooks import check_target
 from . import auth, idempotency
 from .apidoc import doc
 from .errors import Forbidden
-from .idempotency import IDEMPOTENCY_HEADER, Claim
+from .idempotency import Claim
 from .keys import bridge_key
 from .limits import large_body, rate_limits_key
 from .schemas import (
+    IDEMPOTENCY_HEADER,
     AvailabilityOut,
     AvailabilityQuery,
     HandoffIn,
@@ -45,6 +46,7 @@ routes = web.RouteTableDef()
     response=HandoffOut,
     status=201,
     also=(200,),  # the same Idempotency-Key again: the first answer
+    idempotent=True,
     errors=(429,),
     auth="source",
 )

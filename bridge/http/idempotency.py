@@ -22,8 +22,7 @@ from bridge.engine.errors import InvalidCommand
 from bridge.runtime import Bridge
 from bridge.store import EventStore, Row, SideWrite
 
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-MAX_KEY = 200
+from .schemas import IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY
 
 
 class InvalidIdempotencyKey(InvalidCommand):
@@ -56,8 +55,10 @@ def claim(scope: str, key: str | None, body: BaseModel) -> Claim | None:
     """The claim for a request's key (None without one); a bad key is refused."""
     if key is None:
         return None
-    if not 1 <= len(key) <= MAX_KEY:
-        raise InvalidIdempotencyKey(f"{IDEMPOTENCY_HEADER} must be 1 to {MAX_KEY} characters")
+    if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY:
+        raise InvalidIdempotencyKey(
+            f"{IDEMPOTENCY_HEADER} must be 1 to {MAX_IDEMPOTENCY_KEY} characters"
+        )
     return Claim(scope, key, request_hash(body))
 
 

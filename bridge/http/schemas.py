@@ -11,6 +11,10 @@ from typing import Annotated, Any, Literal, TypeVar
 from aiohttp import web
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+# Retries never duplicate: the header a client repeats on every retry of one call, and its bounds.
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+MAX_IDEMPOTENCY_KEY = 200
+
 M = TypeVar("M", bound=BaseModel)
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]

@@ -68,6 +68,7 @@ async def chat_events(request: web.Request) -> web.Response:
     response=PostedOut,
     status=201,
     also=(200,),  # the same Idempotency-Key again: the first answer
+    idempotent=True,
     auth="user",
 )
 async def post_message(request: web.Request) -> web.Response:

@@ -130,3 +130,20 @@ async def test_every_request_body_has_an_example_its_model_accepts(client: TestC
             if "requestBody" in op:
                 media = op["requestBody"]["content"]["application/json"]
                 assert "example" in media, (method, path)
+
+
+async def test_the_routes_that_take_an_idempotency_key_declare_it(client: TestClient):
+    paths = (await (await client.get("/openapi.json")).json())["paths"]
+    declared = {
+        (method.upper(), path)
+        for path, item in paths.items()
+        for method, operation in item.items()
+        if isinstance(operation, dict)
+        for param in operation.get("parameters", [])
+        if param["in"] == "header" and param["name"] == "Idempotency-Key"
+    }
+    assert declared == {
+        ("POST", "/api/v1/handoffs"),
+        ("POST", "/api/v1/chats/{chat_id}/messages"),
+        ("POST", "/api/v1/agent/chats/{chat_id}/messages"),
+    }
