@@ -413,6 +413,12 @@ class Engine:
     def agent_views(self) -> list[AgentView]:
         return self.queries.agent_views()
 
+    def agent_queues(self, agent_id: str) -> tuple[str, ...]:
+        return self.queries.agent_queues(agent_id)
+
+    def sizes(self) -> dict[str, int]:
+        return self.queries.sizes()
+
     def knows_agent(self, agent_id: str) -> bool:
         return self.queries.knows_agent(agent_id)
 

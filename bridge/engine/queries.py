@@ -177,6 +177,14 @@ class Queries:
         """Every agent the engine knows, by id."""
         return [AgentView.of(self.agents[k]) for k in sorted(self.agents)]
 
+    def agent_queues(self, agent_id: str) -> tuple[str, ...]:
+        """The agent's support queues now, in profile order (``UnknownAgent`` if none)."""
+        return tuple(self._agent(agent_id).queues)
+
+    def sizes(self) -> dict[str, int]:
+        """How many chats and agents the engine holds (cheap: the health check asks)."""
+        return {"chats": len(self.chats), "agents": len(self.agents)}
+
     def knows_agent(self, agent_id: str) -> bool:
         return agent_id in self.agents
 
