@@ -15,7 +15,6 @@ import gc
 import json
 import logging
 import sys
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -238,8 +237,7 @@ def _replay(args: argparse.Namespace) -> int:
             "rows": replayed.rows,
             "last_seq": replayed.last_seq,
             "tables": store.counts(),
-            "chats": dict(Counter(chat.state for chat in engine.chats.values())),
-            "agents": len(engine.agents),
+            **engine.census(),
             "types": dict(sorted(replayed.types.items())),
             "problems": replayed.problems,
         }

@@ -31,7 +31,6 @@ from simpy.events import NORMAL, Timeout
 from bridge.engine import Engine
 from bridge.engine.errors import QueueClosed
 from bridge.engine.events import ChatAssigned, ChatClosed, ChatRequeued, Event, InactivityWarned
-from bridge.engine.model import ASSIGNED, QUEUED
 
 from .arrivals import arrival_times
 from .config import default_capacity, engine_config, has_timers
@@ -231,8 +230,7 @@ class Simulation:
 
     def _give_up(self, event: Timeout) -> None:
         rec: ChatRecord = event._value
-        chat = self.engine.chats[rec.id]
-        if chat.state == QUEUED and chat.assigned_at is None:  # still waiting, never answered
+        if self.engine.unanswered(rec.id):  # still waiting, never answered
             self.react(self.engine.cancel(rec.id))
 
     # --- service --------------------------------------------------------------------------
@@ -288,8 +286,7 @@ class Simulation:
 
     def _message(self, event: Timeout) -> None:
         rec, leg = event.value
-        chat = self.engine.chats[rec.id]
-        if chat.state != ASSIGNED or rec.leg != leg or chat.user_cancelled:
+        if rec.leg != leg or not self.engine.in_service(rec.id):
             return
         messages = self.pool.messages
         self.said += 1

@@ -70,12 +70,10 @@ class Pickups:
             self.dispatch(key)
 
     def _free(self, agent_id: str) -> bool:
-        agent = self.sim.engine.agents.get(agent_id)
-        return agent is not None and agent.free_slots > 0 and agent_id not in self.picking
+        return self.sim.engine.free_slots(agent_id) > 0 and agent_id not in self.picking
 
     def dispatch(self, key: str) -> None:
-        queue = self.sim.engine.queues.get(key)
-        waiting = len(queue) if queue is not None else 0
+        waiting = self.sim.engine.queue_length(key)
         draw = self.sim.agent_rng.random
         while waiting > self.inflight[key]:
             idle = [a for a in self.by_queue.get(key, ()) if self._free(a)]
@@ -91,8 +89,7 @@ class Pickups:
         self.picking.discard(agent_id)
         self.inflight[key] -= 1
         engine = self.sim.engine
-        agent = engine.agents.get(agent_id)
-        if agent is not None and agent.free_slots > 0:
+        if engine.free_slots(agent_id) > 0:
             chats = engine.transferred_list(agent_id) or engine.queue_list(agent_id)
             if chats:
                 self.sim.react(engine.accept(chats[0], agent_id))

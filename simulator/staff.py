@@ -40,11 +40,10 @@ class Staff:
         engine, settle = self.sim.engine, self.sim.settle
         if not on:
             self.leaving.add(seat.id)
-            self._shrink(seat.id, len(engine.agents[seat.id].chats))
+            self._shrink(seat.id, engine.held_count(seat.id))
             return
         self.leaving.discard(seat.id)
-        agent = engine.agents.get(seat.id)
-        if agent is None or not agent.signed_in:
+        if not engine.is_signed_in(seat.id):
             first, last = self.names[seat.id]
             settle(engine.sign_in(seat.id, first, last, seat.queues, ROLES, PERMISSIONS))
             if seat.group.disconnects is not None:
@@ -63,7 +62,7 @@ class Staff:
     def releasing(self, agent_id: str) -> None:
         """Called just before a leaving agent ends or passes on a chat."""
         if agent_id in self.leaving:
-            self._shrink(agent_id, len(self.sim.engine.agents[agent_id].chats) - 1)
+            self._shrink(agent_id, self.sim.engine.held_count(agent_id) - 1)
 
     def _next_drop(self, seat: Seat) -> None:
         rate = seat.group.disconnects.per_hour / 3600.0  # type: ignore[union-attr]

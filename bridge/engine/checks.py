@@ -11,40 +11,49 @@ from . import errors as err
 from . import events as ev
 from .config import queue_key
 from .model import ASSIGNED, CLOSED, Agent, Chat, distinct
-from .timers import Timers
+from .state import State
 
 SOURCES = ("self_service", "virtual_agent")
 
 
-class Checks(Timers):
-    def _chat(self, chat_id: str) -> Chat:
+class Checks:
+    """Owns the lookups and refusals commands (and queries) run first: unknown chat or agent,
+    closed chat, missing permission, chat not held, unknown or closed queue."""
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+        self.config = state.config
+        self.chats = state.chats
+        self.agents = state.agents
+
+    def chat(self, chat_id: str) -> Chat:
         chat = self.chats.get(chat_id)
         if chat is None:
             raise err.UnknownChat(f"no chat {chat_id!r}")
         return chat
 
-    def _open_chat(self, chat_id: str) -> Chat:
-        chat = self._chat(chat_id)
+    def open_chat(self, chat_id: str) -> Chat:
+        chat = self.chat(chat_id)
         if chat.state == CLOSED:
             raise err.ChatClosed(f"chat {chat_id!r} is closed ({chat.closed_reason})")
         return chat
 
-    def _agent(self, agent_id: str) -> Agent:
+    def agent(self, agent_id: str) -> Agent:
         agent = self.agents.get(agent_id)
         if agent is None:
             raise err.UnknownAgent(f"no agent {agent_id!r}")
         return agent
 
-    def _permitted(self, agent_id: str) -> Agent:
+    def permitted(self, agent_id: str) -> Agent:
         """Every Live Chat action needs the IT Agent role and the ESChat_Agent permission."""
-        agent = self._agent(agent_id)
+        agent = self.agent(agent_id)
         if not agent.permitted:
             raise err.NotPermitted(
                 f"agent {agent_id!r} needs the IT Agent role and the ESChat_Agent permission"
             )
         return agent
 
-    def _held(self, chat_id: str, agent_id: str) -> tuple[Chat, Agent]:
+    def held(self, chat_id: str, agent_id: str) -> tuple[Chat, Agent]:
         """The chat and the agent holding it, for actions only that agent may take."""
         agent = self.agents.get(agent_id)
         chat = self.chats.get(chat_id)
@@ -56,30 +65,30 @@ class Checks(Timers):
             and chat.state == ASSIGNED
         ):
             return chat, agent
-        self._permitted(agent_id)  # say why, in the order the checks matter
-        self._open_chat(chat_id)
+        self.permitted(agent_id)  # say why, in the order the checks matter
+        self.open_chat(chat_id)
         raise err.ChatNotActive(f"chat {chat_id!r} is not one of {agent_id!r}'s chats")
 
-    def _transfer_target(self, agent_id: str, to_agent: str) -> None:
+    def transfer_target(self, agent_id: str, to_agent: str) -> None:
         if to_agent == agent_id:
             raise err.InvalidCommand("an agent cannot transfer a chat to themself")
-        target = self._agent(to_agent)
+        target = self.agent(to_agent)
         if not target.permitted:
             raise err.NotPermitted(f"agent {to_agent!r} may not take chats")
         if not target.present:
             raise err.AgentUnavailable(f"agent {to_agent!r} is not available")
 
-    def _known_queue(self, key: str) -> str:
+    def known_queue(self, key: str) -> str:
         if self.config.strict_queues and key not in self.config.queues:
             raise err.UnknownQueue(f"no support queue {key!r}")
         return key
 
-    def _landing(self, company: str, queue: str | None, now: float) -> tuple[str, str]:
+    def landing(self, company: str, queue: str | None, now: float) -> tuple[str, str]:
         """The queue a handoff names, and where it lands: there, or its overflow while closed."""
-        key = self._known_queue(queue_key(company, queue))
+        key = self.known_queue(queue_key(company, queue))
         target, seen = key, {key}
         while True:  # follow closed overflows until a queue is open
-            rules = self._rules(target)
+            rules = self.state.rules_for(target)
             hours = rules.hours
             if hours is None or hours.is_open(now):
                 return key, target

@@ -1,5 +1,11 @@
 """The routing engine: commands that check, then emit events.
 
+``Engine`` holds small collaborators and keeps the command API: ``state`` (chats, agents,
+queues, timer heap, the appliers), ``routing`` (offer, fill, assign, close; ``emit``),
+``timers`` (what fires when), ``checks`` (lookups and refusals), ``roster`` (presence changes
+and presence questions) and ``queries`` (every other read-only answer). Other packages use the
+commands and the query methods only; ``tests/engine/test_boundary.py`` keeps it so.
+
 A command either raises a ``LivechatError`` before it changes anything, or returns the events
 it applied (those of any auto-assignment it caused included). It reads time only from the
 injected clock. Drivers call ``advance()`` for timers; commands never fire them implicitly, so
@@ -8,31 +14,56 @@ a refused command never hides timer events.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from . import errors as err
 from . import events as ev
-from .checks import SOURCES, check_attachments, check_source, same_profile
+from .checks import SOURCES, Checks, check_attachments, check_source, same_profile
 from .config import EngineConfig, queue_key
-from .model import CLOSED, QUEUED, Chat
+from .model import CLOSED, QUEUED, Agent, Chat
 from .queries import Queries
-from .routing import discard
+from .routing import Routing, discard
+from .state import State
+from .timers import Timers
+from .views import AgentView, ChatView
 
 __all__ = ["FINAL_TICKET_STATUSES", "SOURCES", "Engine"]
 
 FINAL_TICKET_STATUSES = frozenset({"Cancelled", "Resolved", "Closed", "Completed", "Rejected"})
 
 
-class Engine(Queries):
+class Engine:
     def __init__(
         self,
         clock: Callable[[], float],
         config: EngineConfig | None = None,
         sink: Callable[[ev.Event], None] | None = None,
     ) -> None:
-        super().__init__(clock, config)
-        self._sink = discard if sink is None else sink
+        self._clock = clock
+        self.config = config = config or EngineConfig()
+        config.check()
+        self.state = state = State(config)
+        self.roster = state.presence
+        self.routing = routing = Routing(state, discard if sink is None else sink)
+        self.timers = timers = Timers(state, routing, clock)
+        self.checks = checks = Checks(state)
+        self.queries = queries = Queries(state, checks, clock)
+        # The engine package's own code and tests read these; other packages ask queries.
+        self.chats, self.agents, self.queues = state.chats, state.agents, state.queues
+        # Bound once: the hot path (hand_off, auto-assign, end) pays no extra lookup.
+        self._emit, self._say, self._offer = routing.emit, routing.say, routing.offer
+        self._fill, self._assign, self._close = routing.fill, routing.assign, routing.close
+        self._requeue_all = routing.requeue_all
+        self._chat, self._open_chat, self._agent = checks.chat, checks.open_chat, checks.agent
+        self._permitted, self._held, self._landing = checks.permitted, checks.held, checks.landing
+        self._transfer_target, self._known_queue = checks.transfer_target, checks.known_queue
+        self._can_take = queries.can_take
+        self._estimates_for = queries.estimates_for
+        # Timer and replay entry points, bound once (drivers call them per simulated event).
+        self.next_deadline: Callable[[], float | None] = timers.next_deadline
+        self.advance: Callable[..., list[ev.Event]] = timers.advance
+        self.replay: Callable[[Iterable[ev.Event]], None] = state.replay
 
     # --- chats from sources and users ----------------------------------------------------
 
@@ -67,7 +98,7 @@ class Engine(Queries):
     def _tell_wait(self, out: list[ev.Event], chat: Chat, now: float) -> None:
         """Record what the arriving user is told; a fresh chat waits at the back of its queue."""
         position = len(self.queues[chat.queue])
-        estimates = self.estimates_for(chat.queue, position, now)
+        estimates = self._estimates_for(chat.queue, position, now)
         self._emit(out, ev.WaitEstimated(now, chat.id, chat.queue, position, estimates))
 
     def post_user_message(
@@ -320,3 +351,109 @@ class Engine(Queries):
         out: list[ev.Event] = []
         self._emit(out, event)
         return out
+
+    # --- queries (answered by ``Queries`` and ``Presence``; plain data or frozen views) ------
+
+    def can_see(self, agent: Agent, chat: Chat) -> bool:
+        return self.queries.can_see(agent, chat)
+
+    def sees(self, agent_id: str, chat_id: str) -> bool:
+        """Whether the agent may view the chat (False for an unknown agent or chat)."""
+        agent, chat = self.agents.get(agent_id), self.chats.get(chat_id)
+        return agent is not None and chat is not None and self.queries.can_see(agent, chat)
+
+    def counts(self, agent_id: str) -> dict[str, int]:
+        return self.queries.counts(agent_id)
+
+    def queue_list(self, agent_id: str) -> list[str]:
+        return self.queries.queue_list(agent_id)
+
+    def transferred_list(self, agent_id: str) -> list[str]:
+        return self.queries.transferred_list(agent_id)
+
+    def my_chats(self, agent_id: str) -> list[str]:
+        return self.queries.my_chats(agent_id)
+
+    def position(self, chat_id: str) -> int | None:
+        return self.queries.position(chat_id)
+
+    def estimates_for(self, key: str, position: int, now: float) -> dict[str, float | None]:
+        return self.queries.estimates_for(key, position, now)
+
+    def estimated_wait(self, chat_id: str) -> float | None:
+        return self.queries.estimated_wait(chat_id)
+
+    def availability(self, company: str, queue: str | None = None) -> dict[str, Any]:
+        return self.queries.availability(company, queue)
+
+    def snapshot(self) -> dict[str, Any]:
+        return self.queries.snapshot()
+
+    def chat_view(self, chat_id: str) -> ChatView | None:
+        return self.queries.chat_view(chat_id)
+
+    def chat_state(self, chat_id: str) -> str:
+        return self.queries.chat_state(chat_id)
+
+    def unanswered(self, chat_id: str) -> bool:
+        return self.queries.unanswered(chat_id)
+
+    def in_service(self, chat_id: str) -> bool:
+        return self.queries.in_service(chat_id)
+
+    def held_chat(self, chat_id: str, agent_id: str) -> ChatView:
+        return self.queries.held_chat(chat_id, agent_id)
+
+    def chats_with_ticket_status(self, status: str) -> list[str]:
+        return self.queries.chats_with_ticket_status(status)
+
+    def agent_view(self, agent_id: str) -> AgentView | None:
+        return self.queries.agent_view(agent_id)
+
+    def agent_views(self) -> list[AgentView]:
+        return self.queries.agent_views()
+
+    def agent_queues(self, agent_id: str) -> tuple[str, ...]:
+        return self.queries.agent_queues(agent_id)
+
+    def sizes(self) -> dict[str, int]:
+        return self.queries.sizes()
+
+    def knows_agent(self, agent_id: str) -> bool:
+        return self.queries.knows_agent(agent_id)
+
+    def is_signed_in(self, agent_id: str) -> bool:
+        return self.queries.is_signed_in(agent_id)
+
+    def held_count(self, agent_id: str) -> int:
+        return self.queries.held_count(agent_id)
+
+    def free_slots(self, agent_id: str) -> int:
+        return self.queries.free_slots(agent_id)
+
+    def display_name(self, agent_id: str) -> str:
+        return self.queries.display_name(agent_id)
+
+    def queue_keys(self) -> list[str]:
+        return self.queries.queue_keys()
+
+    def queue_length(self, key: str) -> int:
+        return self.queries.queue_length(key)
+
+    def waiting_since(self, key: str) -> tuple[int, float | None]:
+        return self.queries.waiting_since(key)
+
+    def census(self) -> dict[str, Any]:
+        return self.queries.census()
+
+    def presence(self, agent_id: str) -> dict[str, Any]:
+        return self.roster.describe(self._agent(agent_id))
+
+    def connected_agents(self) -> list[str]:
+        return self.roster.connected_agents()
+
+    def staffing(self, key: str) -> dict[str, int]:
+        return self.roster.staffing(key)
+
+    def agent_totals(self) -> dict[str, int]:
+        return self.roster.totals()

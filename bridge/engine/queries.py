@@ -1,15 +1,36 @@
-"""Read-only questions the console, the user's stream and the bots ask of the engine."""
+"""Read-only questions the console, the user's stream, the bots, the dashboard, the metrics
+and the simulator ask of the engine. Answers are plain data or frozen views (``views.py``):
+nothing handed out lets a caller read or change the engine's model objects."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from .checks import Checks
 from .config import queue_key
-from .model import QUEUED, Agent, Chat, Queue
+from .model import ASSIGNED, QUEUED, Agent, Chat, Queue
+from .state import State
+from .views import AgentView, ChatView
 
 
-class Queries(Checks):
+class Queries:
+    """Owns every read-only answer about chats, agents and queues (presence's own questions
+    live with ``Presence``)."""
+
+    def __init__(self, state: State, checks: Checks, clock: Callable[[], float]) -> None:
+        self.state = state
+        self.config = state.config
+        self.chats = state.chats
+        self.agents = state.agents
+        self.queues = state.queues
+        self._clock = clock
+        self._chat = checks.chat
+        self._agent = checks.agent
+        self._known_queue = checks.known_queue
+        self._held = checks.held
+
     def can_see(self, agent: Agent, chat: Chat) -> bool:
         """Whether the agent may view the chat: its queues, sent to it, or held by it before.
 
@@ -21,7 +42,7 @@ class Queries(Checks):
             return chat.target_agent == agent.id
         return chat.queue in agent.queues
 
-    def _can_take(self, agent: Agent, chat: Chat) -> bool:
+    def can_take(self, agent: Agent, chat: Chat) -> bool:
         """Whether the agent may accept the waiting chat: one of its own support queues (the
         transferred ones of those queues included), or sent to it by name."""
         if chat.target_agent is not None:
@@ -92,7 +113,7 @@ class Queries(Checks):
         """What a bot asks before a handoff: open, agents, free capacity, queue length, EWT."""
         key = self._known_queue(queue_key(company, queue))
         now = self._clock()
-        hours = self._rules(key).hours
+        hours = self.state.rules_for(key).hours
         serving = [a for a in self.agents.values() if key in a.queues and a.serving]
         waiting = len(self.queues[key]) if key in self.queues else 0
         estimator = self.config.estimators[0]
@@ -103,33 +124,6 @@ class Queries(Checks):
             "free_capacity": sum(max(a.free_slots, 0) for a in serving),
             "queue_length": waiting,
             "estimated_wait": estimator.estimate(self._peek(key), waiting + 1, now),
-        }
-
-    def presence(self, agent_id: str) -> dict[str, Any]:
-        """Whether the agent counts as there, and why: its stream or its heartbeat's lease."""
-        agent = self._agent(agent_id)
-        return {
-            "agent_id": agent.id,
-            "signed_in": agent.signed_in,
-            "present": agent.present,
-            "stream_open": agent.connected,
-            "lease_expires_at": agent.lease_until,
-            "lease_seconds": self.config.agent_lease,
-        }
-
-    def connected_agents(self) -> list[str]:
-        """Agents whose stream the driver last reported open."""
-        return [a.id for a in self.agents.values() if a.connected]
-
-    def staffing(self, key: str) -> dict[str, int]:
-        """Who works the queue now, by the one rule of presence (``Agent.serving``): agents able
-        to take a chat (serving, a free slot), agents holding chats, and chats of it held."""
-        agents = [a for a in self.agents.values() if a.signed_in and key in a.queues]
-        return {
-            "available": sum(1 for a in agents if a.serving and a.free_slots > 0),
-            "busy": sum(1 for a in agents if a.chats),
-            "held": sum(1 for a in agents for c in a.chats if self.chats[c].queue == key),
-            "slots": self.queues[key].slots if key in self.queues else 0,
         }
 
     def _peek(self, key: str) -> Queue:
@@ -147,4 +141,99 @@ class Queries(Checks):
                 for k, q in self.queues.items()
                 if len(q) or q.slots or q.free or q.waits or q.handles
             },
+        }
+
+    # --- chats and agents as the outside may see them --------------------------------------
+
+    def chat_view(self, chat_id: str) -> ChatView | None:
+        """A frozen copy of the chat, or None if there is no such chat."""
+        chat = self.chats.get(chat_id)
+        return None if chat is None else ChatView.of(chat)
+
+    def chat_state(self, chat_id: str) -> str:
+        """``queued``, ``assigned`` or ``closed`` (``UnknownChat`` if none)."""
+        return self._chat(chat_id).state
+
+    def unanswered(self, chat_id: str) -> bool:
+        """The chat still waits and no agent ever took it (a user may still give up)."""
+        chat = self._chat(chat_id)
+        return chat.state == QUEUED and chat.assigned_at is None
+
+    def in_service(self, chat_id: str) -> bool:
+        """An agent holds the chat and its user has not cancelled."""
+        chat = self._chat(chat_id)
+        return chat.state == ASSIGNED and not chat.user_cancelled
+
+    def chats_with_ticket_status(self, status: str) -> list[str]:
+        """Chats with a linked ticket in ``status`` (reconciling with the ITSM on start)."""
+        return [c.id for c in self.chats.values() if status in c.tickets.values()]
+
+    def agent_view(self, agent_id: str) -> AgentView | None:
+        """A frozen copy of the agent, or None if the engine never saw it."""
+        agent = self.agents.get(agent_id)
+        return None if agent is None else AgentView.of(agent)
+
+    def agent_views(self) -> list[AgentView]:
+        """Every agent the engine knows, by id."""
+        return [AgentView.of(self.agents[k]) for k in sorted(self.agents)]
+
+    def agent_queues(self, agent_id: str) -> tuple[str, ...]:
+        """The agent's support queues now, in profile order (``UnknownAgent`` if none)."""
+        return tuple(self._agent(agent_id).queues)
+
+    def sizes(self) -> dict[str, int]:
+        """How many chats and agents the engine holds (cheap: the health check asks)."""
+        return {"chats": len(self.chats), "agents": len(self.agents)}
+
+    def knows_agent(self, agent_id: str) -> bool:
+        return agent_id in self.agents
+
+    def is_signed_in(self, agent_id: str) -> bool:
+        agent = self.agents.get(agent_id)
+        return agent is not None and agent.signed_in
+
+    def held_count(self, agent_id: str) -> int:
+        """How many chats the agent holds now."""
+        return len(self._agent(agent_id).chats)
+
+    def free_slots(self, agent_id: str) -> int:
+        """Chats the agent could still take (0 for an unknown agent)."""
+        agent = self.agents.get(agent_id)
+        return 0 if agent is None else agent.free_slots
+
+    def display_name(self, agent_id: str) -> str:
+        """What users are shown: screen name, else first and last name (the id if unknown)."""
+        agent = self.agents.get(agent_id)
+        return agent_id if agent is None else agent.display_name
+
+    def held_chat(self, chat_id: str, agent_id: str) -> ChatView:
+        """The chat, if the agent may act on it now: the same check every chat action runs
+        (permitted agent, open chat, held by that agent), or its error."""
+        chat, _ = self._held(chat_id, agent_id)
+        return ChatView.of(chat)
+
+    # --- queues --------------------------------------------------------------------------
+
+    def queue_keys(self) -> list[str]:
+        """Every queue the engine has (configured or used), sorted."""
+        return sorted(self.queues)
+
+    def queue_length(self, key: str) -> int:
+        queue = self.queues.get(key)
+        return 0 if queue is None else len(queue)
+
+    def waiting_since(self, key: str) -> tuple[int, float | None]:
+        """How many chats wait in the queue and since when the longest has waited."""
+        queue = self.queues.get(key)
+        if queue is None:
+            return 0, None
+        waiting = queue.ordered()
+        chats = self.chats
+        return len(waiting), min((chats[c].enqueued_at for c in waiting), default=None)
+
+    def census(self) -> dict[str, Any]:
+        """Chats by state and the number of agents: what ``replay`` prints after a check."""
+        return {
+            "chats": dict(Counter(c.state for c in self.chats.values())),
+            "agents": len(self.agents),
         }

@@ -14,26 +14,28 @@ from typing import Any
 from . import events as ev
 from .config import EngineConfig, QueueConfig
 from .model import ASSIGNED, CLOSED, QUEUED, Agent, Chat, Queue, distinct
+from .presence import Presence
 
 # Timer kinds: (deadline, order, kind, key, token) sit in one heap.
 MAX_WAIT = "max_wait"
-AGENT_GONE = "agent_gone"
 INACTIVITY_WARN = "inactivity_warn"
 INACTIVITY_CLOSE = "inactivity_close"
 LEASE = "lease"
 
 
-class EngineState:
-    def __init__(self, clock: Callable[[], float], config: EngineConfig | None = None) -> None:
-        self._clock = clock
-        self.config = config or EngineConfig()
-        self.config.check()
+class State:
+    """The routing state (chats, agents, queues, the timer heap) and the invariants the
+    appliers keep on it: who waits where, who is listed free. Only appliers mutate it."""
+
+    def __init__(self, config: EngineConfig) -> None:
+        self.config = config
+        self.presence = Presence(self)
         self.chats: dict[str, Chat] = {}
         self.agents: dict[str, Agent] = {}
         self.queues: dict[str, Queue] = {}
-        self._timers: list[tuple[float, int, str, str, Any]] = []
+        self.timers: list[tuple[float, int, str, str, Any]] = []
         self._order = 0  # tie-breaker for timers and the agents' touch order
-        self._last_at = float("-inf")  # latest event time: a late timer is never stamped before it
+        self.last_at = float("-inf")  # latest event time: a late timer is never stamped before it
         # Keep as many recent waits per queue as the deepest estimator reads.
         self._history = max([10, *(getattr(e, "depth", 0) for e in self.config.estimators)])
         for key in self.config.queues:
@@ -46,7 +48,7 @@ class EngineState:
         apply = _APPLY
         for event in events:
             apply[type(event)](self, event)
-            self._last_at = event.at
+            self.last_at = event.at
 
     # --- helpers the appliers share ----------------------------------------------------
 
@@ -58,15 +60,15 @@ class EngineState:
             queue = self.queues[key] = Queue(key, self._history, rules=rules)
         return queue
 
-    def _rules(self, key: str) -> QueueConfig:
+    def rules_for(self, key: str) -> QueueConfig:
         queue = self.queues.get(key)
         return self.config.queue_config(key) if queue is None else queue.rules
 
-    def _schedule(self, at: float, kind: str, key: str, token: Any) -> None:
+    def schedule(self, at: float, kind: str, key: str, token: Any) -> None:
         self._order += 1
-        heapq.heappush(self._timers, (at, self._order, kind, key, token))
+        heapq.heappush(self.timers, (at, self._order, kind, key, token))
 
-    def _touch(self, agent: Agent) -> None:
+    def touch(self, agent: Agent) -> None:
         """The agent goes to the back of the idle line, listed as free where it has room.
 
         Invariant: an agent is ``listed`` in the free dict of each of its queues exactly when
@@ -97,26 +99,6 @@ class EngineState:
             queue.slots -= agent.contribution
         agent.contribution = 0
 
-    def _presence(self, agent: Agent, was_serving: bool, at: float) -> None:
-        """Start (or cancel) the agent-gone grace timer when the agent stops (resumes) serving.
-
-        Any change of presence or capacity also touches the agent: it joins the back of the
-        idle line. Its serving slots (read by the queue-state estimator) follow.
-        """
-        agent.refresh(self.config.auto_accept)
-        contribution = agent.capacity if agent.serving else 0
-        if contribution != agent.contribution:
-            for queue in agent.homes:
-                queue.slots += contribution - agent.contribution
-            agent.contribution = contribution
-        self._touch(agent)
-        if agent.serving == was_serving:
-            return
-        agent.gone_token += 1
-        grace = self.config.agent_gone_grace
-        if not agent.serving and grace is not None:
-            self._schedule(at + grace, AGENT_GONE, agent.id, agent.gone_token)
-
     def _enqueue(self, chat: Chat, key: str, at: float, *, front: bool, transferred: bool) -> None:
         queue = self._queue(key)
         chat.state = QUEUED
@@ -131,7 +113,7 @@ class EngineState:
             queue.n_transferred += 1
         max_wait = queue.rules.max_wait
         if max_wait is not None:
-            self._schedule(at + max_wait, MAX_WAIT, chat.id, chat.stint)
+            self.schedule(at + max_wait, MAX_WAIT, chat.id, chat.stint)
 
     def _dequeue(self, chat: Chat) -> None:
         if chat.target_agent is not None:
@@ -147,7 +129,7 @@ class EngineState:
         agent = self.agents[chat.agent_id]  # type: ignore[index]
         del agent.chats[chat.id]
         chat.agent_id = None
-        self._touch(agent)
+        self.touch(agent)
         return agent
 
     def _leave(self, chat: Chat) -> None:
@@ -162,19 +144,19 @@ class EngineState:
         chat.last_user_at = at
         chat.watch += 1
         if warn is not None and chat.state == ASSIGNED:
-            self._schedule(at + warn, INACTIVITY_WARN, chat.id, chat.watch)
+            self.schedule(at + warn, INACTIVITY_WARN, chat.id, chat.watch)
 
 
 # --- appliers ------------------------------------------------------------------------------
 
 
-def _opened(s: EngineState, e: ev.ChatOpened) -> None:
+def _opened(s: State, e: ev.ChatOpened) -> None:
     chat = s.chats[e.chat_id] = Chat(e.chat_id, e.source, e.company, e.queue, e.at)
     chat.customer_id = e.customer_id
     s._enqueue(chat, e.queue, e.at, front=False, transferred=False)
 
 
-def _assigned(s: EngineState, e: ev.ChatAssigned) -> None:
+def _assigned(s: State, e: ev.ChatAssigned) -> None:
     chat = s.chats[e.chat_id]
     agent = s.agents[e.agent_id]
     at = e.at
@@ -187,22 +169,22 @@ def _assigned(s: EngineState, e: ev.ChatAssigned) -> None:
     chat.transferred = chat.front = False
     chat.agents_seen.append(agent.id)
     agent.chats[chat.id] = None
-    s._touch(agent)
+    s.touch(agent)
     s._watch_user(chat, at)
 
 
-def _numbered(s: EngineState, e: Any) -> None:
+def _numbered(s: State, e: Any) -> None:
     s.chats[e.chat_id].n = e.n
 
 
-def _message(s: EngineState, e: ev.MessagePosted) -> None:
+def _message(s: State, e: ev.MessagePosted) -> None:
     chat = s.chats[e.chat_id]
     chat.n = e.n
     if e.sender == "user":
         s._watch_user(chat, e.at)
 
 
-def _transferred(s: EngineState, e: ev.ChatTransferred) -> None:
+def _transferred(s: State, e: ev.ChatTransferred) -> None:
     chat = s.chats[e.chat_id]
     s._release(chat)
     if e.to_agent is None:
@@ -217,31 +199,31 @@ def _transferred(s: EngineState, e: ev.ChatTransferred) -> None:
     s.agents[e.to_agent].inbox[chat.id] = None
 
 
-def _overflowed(s: EngineState, e: ev.ChatOverflowed) -> None:
+def _overflowed(s: State, e: ev.ChatOverflowed) -> None:
     chat = s.chats[e.chat_id]
     s._dequeue(chat)
     s._enqueue(chat, e.to_queue, e.at, front=False, transferred=False)
 
 
-def _requeued(s: EngineState, e: ev.ChatRequeued) -> None:
+def _requeued(s: State, e: ev.ChatRequeued) -> None:
     chat = s.chats[e.chat_id]
     s._leave(chat)
     s._enqueue(chat, e.queue, e.at, front=True, transferred=False)
 
 
-def _cancelled(s: EngineState, e: ev.ChatCancelled) -> None:
+def _cancelled(s: State, e: ev.ChatCancelled) -> None:
     s.chats[e.chat_id].user_cancelled = True
 
 
-def _warned(s: EngineState, e: ev.InactivityWarned) -> None:
+def _warned(s: State, e: ev.InactivityWarned) -> None:
     chat = s.chats[e.chat_id]
     chat.watch += 1  # the warning is given once: its timer is now stale
     close = s.queues[chat.queue].rules.inactivity_close_after
     if close is not None:
-        s._schedule(e.at + close, INACTIVITY_CLOSE, chat.id, chat.watch)
+        s.schedule(e.at + close, INACTIVITY_CLOSE, chat.id, chat.watch)
 
 
-def _closed(s: EngineState, e: ev.ChatClosed) -> None:
+def _closed(s: State, e: ev.ChatClosed) -> None:
     chat = s.chats[e.chat_id]
     if chat.state == ASSIGNED:
         s.queues[chat.queue].record_handle(e.at - chat.assigned_at)  # type: ignore[operator]
@@ -252,15 +234,15 @@ def _closed(s: EngineState, e: ev.ChatClosed) -> None:
     chat.closed_reason = e.reason
 
 
-def _ticket(s: EngineState, e: ev.TicketLinked | ev.TicketStatusChanged) -> None:
+def _ticket(s: State, e: ev.TicketLinked | ev.TicketStatusChanged) -> None:
     s.chats[e.chat_id].tickets[e.ticket_id] = e.status
 
 
-def _nothing(s: EngineState, e: ev.Event) -> None:
+def _nothing(s: State, e: ev.Event) -> None:
     """Facts kept for the record (estimates, pins) that change no routing state."""
 
 
-def _signed_in(s: EngineState, e: ev.AgentSignedIn) -> None:
+def _signed_in(s: State, e: ev.AgentSignedIn) -> None:
     agent = s.agents.get(e.agent_id)
     if agent is None:
         agent = s.agents[e.agent_id] = Agent(e.agent_id)
@@ -276,56 +258,46 @@ def _signed_in(s: EngineState, e: ev.AgentSignedIn) -> None:
         agent.connected = e.connected
         cfg = s.config
         agent.capacity = cfg.default_capacity if cfg.auto_accept else cfg.manual_capacity
-    s._presence(agent, was_serving, e.at)
+    s.presence.changed(agent, was_serving, e.at)
 
 
-def _availability(s: EngineState, e: ev.AgentAvailabilityChanged) -> None:
+def _availability(s: State, e: ev.AgentAvailabilityChanged) -> None:
     agent = s.agents[e.agent_id]
     was_serving = agent.serving
     agent.available, agent.capacity = e.available, e.capacity
-    s._presence(agent, was_serving, e.at)
+    s.presence.changed(agent, was_serving, e.at)
 
 
-def _screen_name(s: EngineState, e: ev.AgentScreenNameSet) -> None:
+def _screen_name(s: State, e: ev.AgentScreenNameSet) -> None:
     agent = s.agents[e.agent_id]
     agent.screen_name = e.screen_name
     agent.refresh(s.config.auto_accept)
 
 
-def _connection(s: EngineState, e: ev.AgentConnectionChanged) -> None:
+def _connection(s: State, e: ev.AgentConnectionChanged) -> None:
     agent = s.agents[e.agent_id]
     was_serving = agent.serving
     agent.connected = e.connected
-    s._presence(agent, was_serving, e.at)
+    s.presence.changed(agent, was_serving, e.at)
 
 
-def _signed_out(s: EngineState, e: ev.AgentSignedOut) -> None:
+def _signed_out(s: State, e: ev.AgentSignedOut) -> None:
     agent = s.agents[e.agent_id]
     was_serving = agent.serving
     agent.signed_in = False
     agent.lease_until = None  # a sign-out ends the lease too: signing in again needs a new one
-    s._presence(agent, was_serving, e.at)
+    s.presence.changed(agent, was_serving, e.at)
 
 
-def _lease_renewed(s: EngineState, e: ev.AgentLeaseRenewed) -> None:
+def _lease_renewed(s: State, e: ev.AgentLeaseRenewed) -> None:
     agent = s.agents[e.agent_id]
     agent.leases += 1  # a token never reused: a deadline could repeat after a sign-out
-    _lease(s, agent, e.until, e.at)
-    s._schedule(e.until, LEASE, agent.id, agent.leases)
+    s.presence.lease(agent, e.until, e.at)
+    s.schedule(e.until, LEASE, agent.id, agent.leases)
 
 
-def _lease_expired(s: EngineState, e: ev.AgentLeaseExpired) -> None:
-    _lease(s, s.agents[e.agent_id], None, e.at)
-
-
-def _lease(s: EngineState, agent: Agent, until: float | None, at: float) -> None:
-    """A renewal or an expiry that leaves presence as it was (a stream is open, or the lease
-    just got longer) does not touch the agent: its place in the idle line stays."""
-    was_serving, was_present = agent.serving, agent.present
-    agent.lease_until = until
-    agent.refresh(s.config.auto_accept)
-    if agent.present != was_present:
-        s._presence(agent, was_serving, at)
+def _lease_expired(s: State, e: ev.AgentLeaseExpired) -> None:
+    s.presence.lease(s.agents[e.agent_id], None, e.at)
 
 
 _APPLY: dict[type, Callable[[Any, Any], None]] = {

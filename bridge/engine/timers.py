@@ -8,17 +8,30 @@ by an accept, transfer or cancel does nothing: nothing needs cancelling.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Callable
 
 from . import events as ev
-from .model import ASSIGNED, QUEUED, Agent
+from .model import ASSIGNED, QUEUED
+from .presence import AGENT_GONE
 from .routing import Routing
-from .state import AGENT_GONE, INACTIVITY_CLOSE, INACTIVITY_WARN, LEASE, MAX_WAIT
+from .state import INACTIVITY_CLOSE, INACTIVITY_WARN, LEASE, MAX_WAIT, State
 
 
-class Timers(Routing):
+class Timers:
+    """Owns firing the deadlines the appliers put on the state's heap: which are live, and
+    what each kind does when due (through the routing collaborator's emit)."""
+
+    def __init__(self, state: State, routing: Routing, clock: Callable[[], float]) -> None:
+        self.state = state
+        self.routing = routing
+        self.chats = state.chats
+        self.agents = state.agents
+        self.queues = state.queues
+        self._clock = clock
+
     def next_deadline(self) -> float | None:
         """The earliest live deadline; stale entries at the top are dropped on the way."""
-        timers = self._timers
+        timers = self.state.timers
         while timers:
             at, _, kind, key, token = timers[0]
             if self._live(kind, key, token):
@@ -34,11 +47,12 @@ class Timers(Routing):
         """
         now = self._clock() if now is None else now
         out: list[ev.Event] = []
-        timers = self._timers
+        state = self.state
+        timers = state.timers
         while timers and timers[0][0] <= now:
             at, _, kind, key, token = heapq.heappop(timers)
             if self._live(kind, key, token):
-                _FIRE[kind](self, out, max(at, self._last_at), key)
+                _FIRE[kind](self, out, max(at, state.last_at), key)
         return out
 
     def _live(self, kind: str, key: str, token: object) -> bool:
@@ -56,74 +70,47 @@ class Timers(Routing):
         return chat.state == ASSIGNED and not chat.user_cancelled and chat.watch == token
 
     def _max_wait(self, out: list[ev.Event], at: float, chat_id: str) -> None:
+        routing = self.routing
         chat = self.chats[chat_id]
         cfg = self.queues[chat.queue].rules
         target = cfg.max_wait_overflow
         if target is not None and target != chat.queue:
-            self._say(
+            routing.say(
                 out,
                 chat,
                 at,
                 "overflowed",
                 "All agents here are busy: your chat moved to another support queue.",
             )
-            self._note(
+            routing.note(
                 out, chat, at, f"Overflowed from {chat.queue} after waiting {cfg.max_wait:g} s."
             )
-            self._emit(out, ev.ChatOverflowed(at, chat.id, chat.queue, target, "max_wait"))
-            self._offer(out, chat, at)
+            routing.emit(out, ev.ChatOverflowed(at, chat.id, chat.queue, target, "max_wait"))
+            routing.offer(out, chat, at)
             return
-        self._say(out, chat, at, "no_agent", "No agent is available right now. Please try later.")
-        self._emit(out, ev.ChatClosed(at, chat.id, None, ev.CLOSE_NO_AGENT))
+        routing.say(out, chat, at, "no_agent", "No agent is available right now. Please try later.")
+        routing.emit(out, ev.ChatClosed(at, chat.id, None, ev.CLOSE_NO_AGENT))
 
     def _lease_over(self, out: list[ev.Event], at: float, agent_id: str) -> None:
         """No heartbeat renewed the lease: the agent is gone unless a stream is open."""
-        self._emit(out, ev.AgentLeaseExpired(at, agent_id))
+        self.routing.emit(out, ev.AgentLeaseExpired(at, agent_id))
 
     def _agent_gone(self, out: list[ev.Event], at: float, agent_id: str) -> None:
         agent = self.agents[agent_id]
-        self._requeue_all(out, agent, at, "agent_gone")
-
-    def _requeue_all(self, out: list[ev.Event], agent: Agent, at: float, reason: str) -> None:
-        """Give every chat the agent holds or was sent back to a queue's front lane.
-
-        A chat whose user cancelled closes instead: nobody is left to wait for an agent.
-        """
-        chats = []
-        for chat_id in (*agent.chats, *agent.inbox):
-            chat = self.chats[chat_id]
-            if chat.user_cancelled:
-                self._emit(out, ev.ChatClosed(at, chat.id, agent.id, ev.CLOSE_CANCELLED))
-            else:
-                chats.append(chat)
-        for chat in chats:
-            target = self.config.agent_gone_queue or chat.queue
-            self._say(
-                out,
-                chat,
-                at,
-                "requeued",
-                "Your agent is no longer available: you are first in line for the next.",
-            )
-            self._note(
-                out, chat, at, f"Returned to {target}: {agent.display_name} left ({reason})."
-            )
-            self._emit(out, ev.ChatRequeued(at, chat.id, agent.id, target, reason))
-        for chat in chats:
-            self._offer(out, chat, at, skip=agent.id)
+        self.routing.requeue_all(out, agent, at, "agent_gone")
 
     def _inactivity_warn(self, out: list[ev.Event], at: float, chat_id: str) -> None:
         chat = self.chats[chat_id]
         close = self.queues[chat.queue].rules.inactivity_close_after
-        self._emit(out, ev.InactivityWarned(at, chat.id, chat.agent_id))
+        self.routing.emit(out, ev.InactivityWarned(at, chat.id, chat.agent_id))
         later = f" It will close in {close:g} s without a reply." if close is not None else ""
-        self._say(out, chat, at, "inactivity", f"Are you still there?{later}")
+        self.routing.say(out, chat, at, "inactivity", f"Are you still there?{later}")
 
     def _inactivity_close(self, out: list[ev.Event], at: float, chat_id: str) -> None:
         chat = self.chats[chat_id]
         agent = self.agents[chat.agent_id]  # type: ignore[index]
         text = "The chat was closed after a period of inactivity."
-        self._close(out, chat, agent, at, ev.CLOSE_INACTIVE, text)
+        self.routing.close(out, chat, agent, at, ev.CLOSE_INACTIVE, text)
 
 
 _FIRE = {

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from bridge.engine.events import Event
-from bridge.engine.model import Agent
+from bridge.engine.views import AgentView
 from bridge.runtime import AgentClaims, Bridge
 from bridge.runtime.runner import agent_name
 
@@ -43,7 +43,7 @@ B = TypeVar("B", bound=In)
 P = "/api/v1/agent"
 
 
-def me(bridge: Bridge, agent: Agent) -> dict[str, Any]:
+def me(bridge: Bridge, agent: AgentView) -> dict[str, Any]:
     return {
         "agent_id": agent.id,
         "first_name": agent.first_name,
@@ -80,7 +80,7 @@ async def put_availability(request: web.Request) -> web.Response:
     await bridge.runner.run(
         lambda: bridge.engine.set_availability(claims.agent_id, body.available, body.capacity)
     )
-    return web.json_response(me(bridge, agent))
+    return web.json_response(me(bridge, bridge.engine.agent_view(agent.id) or agent))
 
 
 @routes.put(f"{P}/screen-name")
@@ -97,7 +97,7 @@ async def put_screen_name(request: web.Request) -> web.Response:
     bridge = request.app[bridge_key]
     name = (body.screen_name or "").strip() or None
     await bridge.runner.run(lambda: bridge.engine.set_screen_name(claims.agent_id, name))
-    return web.json_response(me(bridge, agent))
+    return web.json_response(me(bridge, bridge.engine.agent_view(agent.id) or agent))
 
 
 @routes.post(f"{P}/heartbeat")
@@ -269,10 +269,10 @@ async def directory(request: web.Request) -> web.Response:
             "queues": list(a.queues),
             "available": a.present,
         }
-        for a in sorted(engine.agents.values(), key=lambda a: a.id)
+        for a in engine.agent_views()
         if a.signed_in and a.permitted
     ]
-    return web.json_response({"agents": agents, "queues": sorted(engine.queues)})
+    return web.json_response({"agents": agents, "queues": engine.queue_keys()})
 
 
 async def _chat_action(request: web.Request, body: type[B]) -> tuple[str, AgentClaims, Bridge, B]:
@@ -290,5 +290,5 @@ async def _chat_action(request: web.Request, body: type[B]) -> tuple[str, AgentC
 async def _act(bridge: Bridge, chat_id: str, command: Callable[[], list[Event]]) -> web.Response:
     rows = await bridge.runner.run(command)
     return web.json_response(
-        {"chat_id": chat_id, "status": bridge.engine.chats[chat_id].state, "events": rows}
+        {"chat_id": chat_id, "status": bridge.engine.chat_state(chat_id), "events": rows}
     )

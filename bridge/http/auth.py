@@ -11,7 +11,8 @@ import hmac
 from aiohttp import web
 
 from bridge.engine.errors import NotPermitted
-from bridge.engine.model import CHAT_PERMISSION, IT_AGENT_ROLE, Agent, is_permitted
+from bridge.engine.model import CHAT_PERMISSION, IT_AGENT_ROLE, is_permitted
+from bridge.engine.views import AgentView
 from bridge.runtime import AgentClaims, Unauthorized
 from bridge.settings import SourceSettings
 
@@ -59,15 +60,19 @@ def permitted_claims(request: web.Request, *, query: bool = False) -> AgentClaim
     return claims
 
 
-async def signed_in(request: web.Request, claims: AgentClaims) -> Agent:
+async def signed_in(request: web.Request, claims: AgentClaims) -> AgentView:
     """Sign permitted claims into the engine (a no-op when nothing changed). Handlers that
     read a body call ``permitted_claims``, then parse, then this: a bad body writes nothing."""
     bridge = request.app[bridge_key]
     await bridge.runner.run(bridge.sign_in(claims))
-    return bridge.engine.agents[claims.agent_id]
+    agent = bridge.engine.agent_view(claims.agent_id)
+    assert agent is not None  # just signed in
+    return agent
 
 
-async def active_agent(request: web.Request, *, query: bool = False) -> tuple[AgentClaims, Agent]:
+async def active_agent(
+    request: web.Request, *, query: bool = False
+) -> tuple[AgentClaims, AgentView]:
     """The token's agent, with the Live Chat role and permission, signed into the engine."""
     claims = permitted_claims(request, query=query)
     return claims, await signed_in(request, claims)
@@ -82,12 +87,11 @@ def user_of(request: web.Request, chat_id: str, *, query: bool = False) -> None:
 
 async def agent_who_sees(
     request: web.Request, chat_id: str, *, query: bool = False
-) -> tuple[AgentClaims, Agent]:
+) -> tuple[AgentClaims, AgentView]:
     """An active agent who can see the chat: its queues, sent to it, or held by it before."""
     claims, agent = await active_agent(request, query=query)
     engine = request.app[bridge_key].engine
-    chat = engine.chats.get(chat_id)
-    if chat is not None and not engine.can_see(agent, chat):
+    if engine.chat_view(chat_id) is not None and not engine.sees(agent.id, chat_id):
         raise Forbidden(f"chat {chat_id!r} is outside {claims.agent_id!r}'s reach")
     return claims, agent
 

@@ -29,8 +29,7 @@ async def healthz(request: web.Request) -> web.Response:
     body = {
         "status": "ok" if bridge.healthy else "failing",
         "seq": bridge.committed_seq,
-        "chats": len(bridge.engine.chats),
-        "agents": len(bridge.engine.agents),
+        **bridge.engine.sizes(),
         "store": bridge.store_state,
         "role": bridge.role,  # a standby answers from bridge/http/standby.py: "standby"
     }

@@ -131,7 +131,7 @@ async def agent_stream(request: web.Request) -> web.WebSocketResponse:
 
 async def _disconnected(bridge: Bridge, agent_id: str) -> None:
     """The last console closed: the engine's agent-gone grace starts (not on our shutdown)."""
-    if bridge.closing or agent_id not in bridge.engine.agents:  # refused before the sign-in
+    if bridge.closing or not bridge.engine.knows_agent(agent_id):  # refused before the sign-in
         return
     try:
         await bridge.runner.run(lambda: bridge.engine.set_connected(agent_id, False))
@@ -142,16 +142,13 @@ async def _disconnected(bridge: Bridge, agent_id: str) -> None:
 async def _send_agent(
     bridge: Bridge, ws: web.WebSocketResponse, sub: Subscription, agent_id: str, since: int
 ) -> None:
-    agent = bridge.engine.agents[agent_id]
-
     def relevant(rows: list[Row]) -> list[Row]:
         get = bridge.projection.get
+        queues = bridge.engine.agent_queues(agent_id)  # now: a new sign-in may change them
         return [
             r
             for r in rows
-            if concerns_agent(
-                r, agent_id, agent.queues, get(r["chat_id"]) if r["chat_id"] else None
-            )
+            if concerns_agent(r, agent_id, queues, get(r["chat_id"]) if r["chat_id"] else None)
         ]
 
     last = since

@@ -147,7 +147,7 @@ async def cancel(request: web.Request) -> web.Response:
     auth.user_of(request, chat_id)
     bridge = request.app[bridge_key]
     await bridge.runner.run(lambda: bridge.engine.cancel(chat_id))
-    return web.json_response({"status": bridge.engine.chats[chat_id].state})
+    return web.json_response({"status": bridge.engine.chat_state(chat_id)})
 
 
 @routes.get("/api/v1/chats/{chat_id}/attachments/{attachment_id}")

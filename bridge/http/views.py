@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bridge.engine.errors import UnknownChat
-from bridge.engine.model import Chat
+from bridge.engine.views import ChatView
 from bridge.runtime import Bridge
 from bridge.runtime.runner import agent_name
 from bridge.runtime.views import user_view
@@ -21,8 +21,8 @@ def waiting_info(bridge: Bridge, chat_id: str) -> tuple[int | None, float | None
     return position, None if wait is None else round(wait, 1)
 
 
-def chat_of(bridge: Bridge, chat_id: str) -> Chat:
-    chat = bridge.engine.chats.get(chat_id)
+def chat_of(bridge: Bridge, chat_id: str) -> ChatView:
+    chat = bridge.engine.chat_view(chat_id)
     if chat is None:
         raise UnknownChat(f"no chat {chat_id!r}")
     return chat

@@ -174,7 +174,7 @@ class Bridge:
         """
 
         def command() -> list:
-            known = self.engine.agents.get(claims.agent_id)
+            known = self.engine.agent_view(claims.agent_id)
             screen_name = known.screen_name if known is not None else None
             return self.engine.sign_in(
                 claims.agent_id,

@@ -17,7 +17,7 @@ import structlog
 from bridge.engine import Engine
 from bridge.engine import errors as err
 from bridge.engine.events import ArticleShared, ChatOpened, MessagePosted, TicketStatusChanged
-from bridge.engine.model import ASSIGNED, CLOSED, Chat
+from bridge.engine.views import ChatView
 from bridge.store import Row
 from bridge.workspace import (
     Customer,
@@ -37,16 +37,10 @@ CANCELLED = "Cancelled"  # what the engine's abandon records for a chat's open t
 BOT_NAME = "Virtual Agent"
 
 
-def held_chat(engine: Engine, chat_id: str, agent_id: str) -> Chat:
-    """The chat, if ``agent_id`` holds it now: the engine's rule for acting on a chat."""
-    chat = engine.chats.get(chat_id)
-    if chat is None:
-        raise err.UnknownChat(f"no chat {chat_id!r}")
-    if chat.state == CLOSED:
-        raise err.ChatClosed(f"chat {chat_id!r} is closed ({chat.closed_reason})")
-    if chat.state != ASSIGNED or chat.agent_id != agent_id:
-        raise err.ChatNotActive(f"chat {chat_id!r} is not one of {agent_id!r}'s chats")
-    return chat
+def held_chat(engine: Engine, chat_id: str, agent_id: str) -> ChatView:
+    """The chat, if ``agent_id`` may act on it now: the engine's own rule (``Engine.held_chat``:
+    permitted agent, open chat, held by that agent), never a copy of it."""
+    return engine.held_chat(chat_id, agent_id)
 
 
 def customer_of(bridge: Bridge, directory: Directory, chat_id: str) -> Customer | None:
@@ -70,9 +64,9 @@ def customer_of(bridge: Bridge, directory: Directory, chat_id: str) -> Customer 
     )
 
 
-def chat_of(bridge: Bridge, chat_id: str) -> Chat:
+def chat_of(bridge: Bridge, chat_id: str) -> ChatView:
     """The chat (``UnknownChat`` if none): its ``company`` scopes every workspace call."""
-    chat = bridge.engine.chats.get(chat_id)
+    chat = bridge.engine.chat_view(chat_id)
     if chat is None:
         raise err.UnknownChat(f"no chat {chat_id!r}")
     return chat
@@ -80,7 +74,7 @@ def chat_of(bridge: Bridge, chat_id: str) -> Chat:
 
 def chat_ticket_in_scope(bridge: Bridge, ticket: Ticket) -> Ticket:
     """A ticket as seen from its chat: one filed under another company is not there at all."""
-    chat = bridge.engine.chats.get(ticket.chat_id or "")
+    chat = bridge.engine.chat_view(ticket.chat_id or "")
     if chat is None or ticket.company != chat.company:
         raise UnknownTicket(f"no ticket {ticket.id!r}")
     return ticket
@@ -151,9 +145,7 @@ def reconcile(workspace: Workspace, engine: Engine) -> int:
 
 
 def _chats_with_cancelled_tickets(engine: Engine) -> Iterator[str]:
-    for chat in engine.chats.values():
-        if CANCELLED in chat.tickets.values():
-            yield chat.id
+    yield from engine.chats_with_ticket_status(CANCELLED)
 
 
 def _cancel(workspace: Workspace, chat_id: str) -> int:

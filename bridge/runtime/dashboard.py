@@ -273,25 +273,24 @@ _HANDLERS: dict[str, Handler] = {
 
 def queue_now(engine: Engine, key: str, now: float) -> dict[str, Any]:
     """What the engine says about one queue at this moment."""
-    queue = engine.queues.get(key)
-    waiting = queue.ordered() if queue is not None else []
-    started = min((engine.chats[c].enqueued_at for c in waiting), default=now)
+    waiting, since = engine.waiting_since(key)
+    started = now if since is None else since
     staff = engine.staffing(key)  # the engine's rule of who counts as available
     slots = staff["slots"]
     return {
         "queue": key,
-        "waiting": len(waiting),
+        "waiting": waiting,
         "longest_wait": round(max(now - started, 0.0), 3),
         "agents_available": staff["available"],
         "agents_busy": staff["busy"],
-        "load": round((staff["held"] + len(waiting)) / slots, 4) if slots > 0 else None,
+        "load": round((staff["held"] + waiting) / slots, 4) if slots > 0 else None,
     }
 
 
 def visible_queues(engine: Engine, queues: Collection[str] | None) -> list[str]:
     """The queues a caller sees: all (``None``, a supervisor) or their own, sorted."""
     if queues is None:
-        return sorted(engine.queues)
+        return engine.queue_keys()
     return sorted(set(queues))
 
 

@@ -44,28 +44,27 @@ class RoutingCollector(Collector):
             "How long the longest-waiting chat has waited",
             labels=["queue"],
         )
-        for key, queue in sorted(engine.queues.items()):
-            waiting = queue.ordered()
-            depth.add_metric([key], len(waiting))
-            started = min((engine.chats[c].enqueued_at for c in waiting), default=now)
-            oldest.add_metric([key], max(now - started, 0.0))
-        agents = list(engine.agents.values())
+        for key in engine.queue_keys():
+            waiting, started = engine.waiting_since(key)
+            depth.add_metric([key], waiting)
+            oldest.add_metric([key], max(now - (now if started is None else started), 0.0))
+        totals = engine.agent_totals()
         yield depth
         yield oldest
         yield GaugeMetricFamily(
             "livechat_active_chats",
             "Chats assigned to an agent now",
-            value=sum(len(a.chats) for a in agents),
+            value=totals["active_chats"],
         )
         yield GaugeMetricFamily(
             "livechat_agents_available",
             "Agents present and permitted",
-            value=sum(1 for a in agents if a.serving),
+            value=totals["serving"],
         )
         yield GaugeMetricFamily(
             "livechat_agents_signed_in",
             "Agents signed in",
-            value=sum(1 for a in agents if a.signed_in),
+            value=totals["signed_in"],
         )
 
 

@@ -141,8 +141,7 @@ class CommandRunner:
 
 def agent_name(engine: Engine, agent_id: str) -> str:
     """What users are shown for an agent now (screen name, else first and last name)."""
-    agent = engine.agents.get(agent_id)
-    return agent.display_name if agent is not None else agent_id
+    return engine.display_name(agent_id)
 
 
 def _consume(future: asyncio.Future[None]) -> None:
