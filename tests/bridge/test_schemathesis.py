@@ -29,7 +29,7 @@ from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
 from schemathesis.generation.stateful.state_machine import APIStateMachine
 
-from bridge.http.schemas import IDEMPOTENCY_HEADER
+from bridge.http.schemas import IDEMPOTENCY_HEADER, MAX_IDEMPOTENCY_KEY
 
 from .support import ALICE_LOGIN, SECRET, SOURCE_KEY, signer
 from .test_kill9 import bridge_command, free_port
@@ -195,10 +195,12 @@ def test_workflows_over_the_documented_links_answer_as_documented(api_schema: An
     class Workflows(machine):  # type: ignore[misc, valid-type]
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
             headers = credentials.headers(case)
-            if IDEMPOTENCY_HEADER in (case.headers or {}):
-                # A generated key may repeat across scenarios on the one live bridge, and a
-                # repeat answers an earlier scenario's chat: a fresh key keeps scenarios apart
-                # (replays stay deterministic); the stateless phase sends generated keys.
+            key = (case.headers or {}).get(IDEMPOTENCY_HEADER)
+            if key is not None and 1 <= len(key) <= MAX_IDEMPOTENCY_KEY:
+                # A valid generated key may repeat across scenarios on the one live bridge, and
+                # a repeat answers an earlier scenario's chat: a fresh valid key keeps scenarios
+                # apart (replays stay deterministic). An invalid one is sent as generated, for
+                # the bridge to refuse; the stateless phase sends every generated key.
                 headers[IDEMPOTENCY_HEADER] = uuid.uuid4().hex
             return {"headers": headers}
 
