@@ -73,9 +73,7 @@ async def get_me(request: web.Request) -> web.Response:
     auth="agent",
 )
 async def put_availability(request: web.Request) -> web.Response:
-    claims = auth.permitted_claims(request)
-    body = await parse_body(request, AvailabilityIn)  # a bad body signs nobody in
-    agent = await auth.signed_in(request, claims)
+    claims, body, agent = await _agent_command(request, AvailabilityIn)
     bridge = request.app[bridge_key]
     await bridge.runner.run(
         lambda: bridge.engine.set_availability(claims.agent_id, body.available, body.capacity)
@@ -91,9 +89,7 @@ async def put_availability(request: web.Request) -> web.Response:
     auth="agent",
 )
 async def put_screen_name(request: web.Request) -> web.Response:
-    claims = auth.permitted_claims(request)
-    body = await parse_body(request, ScreenNameIn)  # a bad body signs nobody in
-    agent = await auth.signed_in(request, claims)
+    claims, body, agent = await _agent_command(request, ScreenNameIn)
     bridge = request.app[bridge_key]
     name = (body.screen_name or "").strip() or None
     await bridge.runner.run(lambda: bridge.engine.set_screen_name(claims.agent_id, name))
@@ -108,9 +104,7 @@ async def put_screen_name(request: web.Request) -> web.Response:
     auth="agent",
 )
 async def heartbeat(request: web.Request) -> web.Response:
-    claims = auth.permitted_claims(request)
-    await parse_body(request, EmptyIn)  # a bad body signs nobody in
-    await auth.signed_in(request, claims)
+    claims, _, _ = await _agent_command(request, EmptyIn)
     bridge = request.app[bridge_key]
     await bridge.runner.run(lambda: bridge.engine.heartbeat(claims.agent_id))
     return web.json_response(bridge.engine.presence(claims.agent_id))
@@ -273,6 +267,14 @@ async def directory(request: web.Request) -> web.Response:
         if a.signed_in and a.permitted
     ]
     return web.json_response({"agents": agents, "queues": engine.queue_keys()})
+
+
+async def _agent_command(request: web.Request, body: type[B]) -> tuple[AgentClaims, B, AgentView]:
+    """The permitted agent's claims, the body and the signed-in agent, in that order, so that
+    a refused token (401/403) or a bad body (422) signs nobody in."""
+    claims = auth.permitted_claims(request)
+    parsed = await parse_body(request, body)
+    return claims, parsed, await auth.signed_in(request, claims)
 
 
 async def _chat_action(request: web.Request, body: type[B]) -> tuple[str, AgentClaims, Bridge, B]:
