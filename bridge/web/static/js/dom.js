@@ -77,7 +77,7 @@ export function fmtPercent(ratio) {
 
 /** Make a role=tablist keyboard-operable (arrows, Home, End) and call onSelect(tab). */
 export function wireTabs(tablist, onSelect) {
-  const tabs = () => $$('[role="tab"]', tablist);
+  const tabs = () => $$('[role="tab"]:not([hidden])', tablist); // a hidden tab is skipped
   const select = (tab, focus) => {
     for (const t of tabs()) {
       const on = t === tab;
@@ -114,10 +114,41 @@ export function toast(message, kind = "error") {
   el.onclick = () => {
     el.hidden = true;
   };
+  keepClear(el);
   clearTimeout(el._timer);
   el._timer = setTimeout(() => {
     el.hidden = true;
   }, 6000);
+}
+
+// Controls a toast must never cover: a composer's Send (and anything marked data-keep-clear).
+const KEEP_CLEAR = "form.composer [type=submit], [data-keep-clear]";
+let clearing = false;
+
+function covers(el) {
+  const a = el.getBoundingClientRect();
+  return $$(KEEP_CLEAR).some((target) => {
+    const b = target.getBoundingClientRect();
+    const shown = b.width > 0 && b.height > 0;
+    return shown && a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  });
+}
+
+/** Put the toast at its usual end of the window, or the other end when that covers Send
+ * (a narrow page scrolls, so Send can be anywhere); kept so while the page scrolls or resizes. */
+function keepClear(el) {
+  el.classList.remove("toast-flip");
+  if (covers(el)) {
+    el.classList.add("toast-flip");
+    if (covers(el)) el.classList.remove("toast-flip");
+  }
+  if (clearing) return;
+  clearing = true;
+  const again = () => {
+    if (!el.hidden) keepClear(el);
+  };
+  window.addEventListener("scroll", again, { passive: true, capture: true });
+  window.addEventListener("resize", again, { passive: true });
 }
 
 /** Ask a yes/no question in the page's confirm <dialog>; resolves true for OK. */

@@ -6,9 +6,12 @@
 import { Api, RetryKey, enc, wsUrl } from "../api.js";
 import { attachmentList } from "../attachments.js";
 import { $, confirmDialog, fill, fmtDuration, fmtTime, h, safeLink } from "../dom.js";
+import { loadFeatures } from "../features.js";
 import { Stream } from "../stream.js";
 import { FilePicker, limitsFrom } from "./files.js";
 import { startChat } from "./start.js";
+import { mountFeedback } from "./feedback.js";
+import { mountTranscript } from "./transcript.js";
 
 const SESSION_KEY = "livechat.userChat";
 
@@ -31,6 +34,7 @@ class ChatView {
     this.base = `/api/v1/chats/${enc(session.chat_id)}`;
     this.retryKey = new RetryKey(); // the Idempotency-Key of the message being sent
     this.seen = new Set();
+    this.features = {};
     this.agentNames = new Map();
     this.state = { status: "queued", position: null, estimated_wait: null, agent: null, cancelled: false };
     this.picker = new FilePicker($("#message-files"), $("#message-file-list"), limits, (msg) => this.error(msg));
@@ -49,6 +53,9 @@ class ChatView {
     }
     if (initial) this.update(initial);
     this.wire();
+    this.features = await loadFeatures();
+    mountTranscript(this.api, this.base, this.session.chat_id, this.features);
+    this.feedback = mountFeedback(this.api, this.base); // typing, read receipts, the survey
     try {
       this.update(await this.api.get(this.base));
       await this.catchUp();
@@ -93,6 +100,7 @@ class ChatView {
       this.update(row.payload || {});
       return;
     }
+    if (row.type === "Typing") return this.feedback && this.feedback.typing(row);
     if (typeof row.seq !== "number" || this.seen.has(row.seq)) return;
     this.seen.add(row.seq);
     const p = row.payload || {};
@@ -105,6 +113,7 @@ class ChatView {
     const li = this.renderRow(row);
     if (li) $("#messages").append(li);
     li && li.scrollIntoView({ block: "end" });
+    if (this.feedback) this.feedback.row(row, li);
   }
 
   renderRow(row) {
@@ -112,7 +121,7 @@ class ChatView {
     const time = h("time", { class: "stamp", text: fmtTime(row.at) });
     if (row.type === "MessagePosted") {
       const mine = p.sender === "user";
-      const who = mine ? "You" : this.agentNames.get(row.agent_id) || "Agent";
+      const who = mine ? "You" : p.agent_name || this.agentNames.get(row.agent_id) || "Agent"; // agent_name: a supervisor
       return h("li", { class: `bubble ${mine ? "bubble-me" : "bubble-agent"}` },
         h("div", { class: "bubble-head" }, h("span", { text: who }), time),
         h("p", { class: "bubble-text", text: p.text || "" }),
@@ -122,6 +131,11 @@ class ChatView {
       return h("li", { class: "bubble bubble-agent bubble-article" },
         h("div", { class: "bubble-head" }, h("span", { text: `${this.agentNames.get(row.agent_id) || "Agent"} shared an article` }), time),
         h("p", { class: "bubble-text" }, safeLink(p.url, p.title)));
+    }
+    if (row.type === "ScreenShareOffered") {
+      return h("li", { class: "bubble bubble-agent bubble-article bubble-screen-share" },
+        h("div", { class: "bubble-head" }, h("span", { text: `${this.agentNames.get(row.agent_id) || "Agent"} invites you to share your screen` }), time),
+        h("p", { class: "bubble-text" }, safeLink(p.url, this.features.screen_share_label || "Join the screen-sharing session")));
     }
     if (row.type === "SystemMessage") return h("li", { class: "system" }, h("span", { text: p.text || "" }));
     if (row.type === "ChatCancelled") return h("li", { class: "system" }, h("span", { text: "You cancelled the chat." }));

@@ -6,6 +6,7 @@
 import { Api, RetryKey, enc } from "../api.js";
 import { $, fill, fmtDuration, h } from "../dom.js";
 import { FilePicker, describeLimits } from "./files.js";
+import { mountOffline } from "./offline.js";
 
 function parseQueues(raw) {
   try {
@@ -87,6 +88,7 @@ export async function startChat(cfg, limits) {
   const picker = new FilePicker($("#start-files"), $("#start-file-list"), limits, (msg) => { error.textContent = msg; });
   for (const id of ["#company", "#queue"]) $(id).addEventListener("change", () => showAvailability(api));
   showAvailability(api);
+  mountOffline(api); // closed or no agent: "Leave a message" where the queue takes them
   $("#name").focus();
 
   // One key per handoff attempt, kept when the network failed so a retry cannot open two chats.

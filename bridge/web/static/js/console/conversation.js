@@ -3,6 +3,9 @@
 import { RetryKey } from "../api.js";
 import { $, fill, h, toast } from "../dom.js";
 import { abandon, transfer } from "./actions.js";
+import { mountCanned } from "./canned.js";
+import { endChat } from "./end.js";
+import { mountComposerFiles } from "./files.js";
 import { clearHistory, syncHistory } from "./history.js";
 import { queueName } from "./lists.js";
 import { OPEN } from "./store.js";
@@ -25,14 +28,17 @@ export function mountConversation(store) {
     syncHistory($("#history"), chat, store);
     const mine = store.isMine(chat.summary);
     $("#composer").hidden = !mine;
-    if (chat.summary.source === "virtual_agent") $("#composer-text").placeholder = "Reply (no attachments with virtual-agent chats)";
+    files.show(chat.summary.source === "self_service");
+    // The placeholder follows the chat's source: composer_hint.js.
   };
   store.addEventListener("select", render);
   store.addEventListener("chat", (event) => {
     if (event.detail === store.selected) render();
   });
   store.addEventListener("directory", render);
-  mountComposer(store);
+  const files = mountComposerFiles(store);
+  mountComposer(store, files);
+  mountCanned(store);
 }
 
 function renderHeader(store, summary) {
@@ -84,12 +90,15 @@ function actionButtons(store, summary) {
   }
   return [
     button("Transfer", "", run(() => transfer(store, id))),
-    button("End Chat", "btn-primary", run(() => store.act(id, "end"))),
+    store.features && store.features.screen_share
+      ? button("Screen share", "", run(() => store.act(id, "screen-share", {})), "Send a screen-share link")
+      : null,
+    button("End Chat", "btn-primary", run(() => endChat(store, id))),
     button("Abandon", "btn-danger", run(() => abandon(store, id))),
   ];
 }
 
-function mountComposer(store) {
+function mountComposer(store, files) {
   const form = $("#composer");
   const text = $("#composer-text");
   const noteMode = $("#note-mode");
@@ -111,17 +120,20 @@ function mountComposer(store) {
     event.preventDefault();
     const value = text.value.trim();
     const chatId = store.selected;
-    if (!value || !chatId) return;
+    const note = noteMode.checked;
+    const attachments = note ? [] : await files.encoded();
+    if ((!value && !attachments.length) || !chatId) return;
     send.disabled = true;
     const body = { text: value };
+    if (attachments.length) body.attachments = attachments;
     // Messages carry an Idempotency-Key: a Send pressed again after a network failure
     // retries the same message instead of posting it twice.
-    const note = noteMode.checked;
     const headers = note ? {} : retryKey.headers({ chatId, ...body });
     try {
       await store.act(chatId, note ? "notes" : "messages", body, headers);
       if (!note) retryKey.settle(null);
       text.value = "";
+      if (!note) files.clear();
     } catch (err) {
       if (!note) retryKey.settle(err);
       toast(err.message);

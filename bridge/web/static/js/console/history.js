@@ -5,6 +5,8 @@
 
 import { attachmentList } from "../attachments.js";
 import { fill, fmtTime, h, safeLink, toast } from "../dom.js";
+import { feedbackRow } from "./feedback.js";
+import { supervisionRow } from "./supervision_rows.js";
 
 const CLOSED = {
   ended: "Chat ended",
@@ -73,6 +75,9 @@ function renderRow(row, chat, store) {
     case "ArticleShared":
       return bubble("article", `${store.agentName(row.agent_id)} shared an article`, row,
         h("p", { class: "msg-text" }, safeLink(p.url, p.title)));
+    case "ScreenShareOffered":
+      return bubble("article", `${store.agentName(row.agent_id)} sent a screen-share link`, row,
+        h("p", { class: "msg-text" }, safeLink(p.url, p.url)));
     case "ArticlePinned":
       return systemLine(row, `Article ${p.article_id} pinned to ${p.ticket_id}`);
     case "TicketLinked":
@@ -82,7 +87,8 @@ function renderRow(row, chat, store) {
     case "ChatClosed":
       return systemLine(row, CLOSED[p.reason] || `Chat closed (${p.reason})`);
     default:
-      return null;
+      return supervisionRow(row, store, bubble, systemLine, (text) => h("p", { class: "msg-text", text: text || "" }))
+        || feedbackRow(row, systemLine);
   }
 }
 

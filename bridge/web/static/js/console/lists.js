@@ -2,6 +2,7 @@
 // markers. Clicking a chat opens it in the conversation pane.
 
 import { $, fill, fmtDuration, h, wireTabs } from "../dom.js";
+import { routingSpoken, routingTags } from "./routing_tags.js";
 
 const SOURCE = { self_service: "Web", virtual_agent: "Virtual agent" };
 
@@ -55,13 +56,14 @@ function item(store, summary, open, mine) {
   const tags = [
     h("span", { class: "tag", text: SOURCE[summary.source] || summary.source }),
     summary.transferred ? h("span", { class: "tag tag-info", text: "Transferred" }) : null,
+    ...routingTags(summary, store.me.agent_id), // issue 13: VIP, skills, offers
     summary.user_cancelled ? h("span", { class: "tag tag-warn", text: "Cancelled by user" }) : null,
     unread ? h("span", { class: "unread", text: String(unread), attrs: { "aria-hidden": "true" } }) : null,
   ];
   const meta = `${summary.company} · ${queueName(summary.queue)}${!mine && waiting ? ` · waiting ${waiting}` : ""}`;
   const spoken = [customer, SOURCE[summary.source] || summary.source, summary.question, meta,
     summary.transferred ? "transferred" : "", summary.user_cancelled ? "cancelled by the user" : "",
-    unread ? `${unread} unread` : ""].filter(Boolean).join(", ");
+    unread ? `${unread} unread` : "", ...routingSpoken(summary)].filter(Boolean).join(", ");
   return h(
     "li",
     { class: `chat-item${selected ? " selected" : ""}${unread ? " has-unread" : ""}` },

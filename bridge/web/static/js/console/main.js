@@ -4,12 +4,22 @@
 import { ApiError, wsUrl } from "../api.js";
 import { signIn, signOut } from "../auth.js";
 import { $, toast } from "../dom.js";
+import { loadFeatures } from "../features.js";
 import { Stream } from "../stream.js";
+import { mountComposerHint } from "./composer_hint.js";
 import { mountConversation } from "./conversation.js";
+import { mountFeedback } from "./feedback.js";
 import { mountHeader } from "./header.js";
 import { mountLists } from "./lists.js";
+import { mountNotify } from "./notify.js";
+import { mountOffers } from "./offers.js";
+import { mountPresence } from "./presence.js";
+import { mountResolve } from "./resolve.js";
 import { mountSide } from "./side.js";
 import { ConsoleStore } from "./store.js";
+import { mountSupervise } from "./supervise.js";
+import { mountTransferredTab } from "./transferred.js";
+import { mountWrapUp } from "./wrapup.js";
 
 const STATUS_TEXT = { connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…", stopped: "Offline" };
 
@@ -20,6 +30,7 @@ async function main() {
     verify: (client) => client.get("/api/v1/agent/me"),
   });
   const store = new ConsoleStore(api, info);
+  store.features = await loadFeatures(); // which buttons the bridge will accept (issue 16)
   store.addEventListener("error", (event) => toast(event.detail.message || String(event.detail)));
   $("#app").hidden = false;
   $("#signout").addEventListener("click", async () => {
@@ -33,9 +44,20 @@ async function main() {
     signOut();
   });
   mountHeader(store);
+  // Issue 13: presence with reasons, offers with a countdown, wrap-up with Ready.
+  mountOffers(store);
+  mountWrapUp(store);
+  mountPresence(store).catch((err) => toast(err.message));
   mountLists(store);
   mountConversation(store);
   mountSide(store);
+  // Issue 16's console gaps: Resolve after End, the Transferred tab, alerts, the placeholder.
+  mountResolve(store);
+  mountTransferredTab(store);
+  mountNotify(store);
+  mountComposerHint(store);
+  mountFeedback(store); // typing both ways, read receipts, survey answers in the history
+  mountSupervise(store, token).catch((err) => toast(err.message)); // supervisors only
   await Promise.all([store.loadLists(), store.loadDirectory().catch(() => {})]);
 
   const connection = $("#connection");

@@ -36,6 +36,7 @@ export function mountSide(store) {
   state.setTicket = (ticket) => {
     if (state.resources) state.resources.ticket = ticket;
     renderResources(store, state, reloadResources);
+    if (ticket) store.emit("ticket", ticket); // e.g. saved: resolve.js asks again whether it may
   };
 
   const onSelect = () => {
@@ -50,6 +51,11 @@ export function mountSide(store) {
     renderResources(store, state, reloadResources);
   };
   store.addEventListener("select", onSelect);
+  // A ticket resolved from the chat's header (resolve.js) shows its new status here too.
+  store.addEventListener("ticket", (event) => {
+    const shown = state.resources && state.resources.ticket;
+    if (shown && shown !== event.detail && shown.id === event.detail.id) state.setTicket(event.detail);
+  });
   // Accepting (or losing) the chat changes what the Resources tab may show.
   let wasMine = false;
   store.addEventListener("chat", (event) => {

@@ -1,7 +1,7 @@
 // The console's state: who I am, the counts, the three lists, the chats I have opened (with
 // their history), unread markers. Views subscribe to its events; nothing else holds state.
 // Events: "me", "counts", "lists", "chat" (detail: chat id: summary or history changed),
-// "select", "unread".
+// "select", "unread", "row" (each stream row), "ticket" (a ticket changed from the console).
 
 import { enc } from "../api.js";
 
@@ -126,8 +126,9 @@ export class ConsoleStore extends EventTarget {
     return !!summary && summary.agent_id === this.me.agent_id && OPEN.has(summary.status);
   }
 
-  /** One row from the agent stream. */
+  /** One row from the agent stream (also told to listeners as a "row" event: notify.js). */
   applyRow(row) {
+    this.emit("row", row);
     if (row.type === "Counts") {
       this.setCounts(row.payload || {});
       return;
