@@ -1,0 +1,29 @@
+"""``livechat-sim calibrate``: from an event log to a commented scenario file that reproduces it.
+
+    from simulator.calibrate import calibrate, scenario_text
+    text = scenario_text(calibrate("bridge.db", tz="Europe/Berlin"))
+
+Each quantity has its own module: ``arrivals`` (profiles and overdispersion), ``handle``
+(legs, concurrency, fitted work), ``patience`` (censored), ``probabilities``, ``roster``;
+``fits`` chooses distributions, ``writer`` writes the YAML with the evidence as comments.
+Names load on first use, so the CLI's parser does not import scipy or pandas.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .calibration import Calibration, calibrate
+    from .writer import scenario_text
+
+_EXPORTS = {"Calibration": "calibration", "calibrate": "calibration", "scenario_text": "writer"}
+__all__ = ["Calibration", "calibrate", "scenario_text"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'simulator.calibrate' has no attribute {name!r}")
+    return getattr(import_module(f".{module}", __name__), name)
