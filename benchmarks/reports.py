@@ -24,6 +24,7 @@ if __package__ in (None, ""):  # run as a script: this file's folder would shado
     sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from bridge.engine.events import (
+    EVENT_TYPES,
     AgentAvailabilityChanged,
     AgentSignedIn,
     ChatAssigned,
@@ -75,7 +76,8 @@ class _Blocks:
         cols = {k: v[order] for k, v in cols.items()}
         cols["chat_id"] = pd.Categorical.from_codes(cols.pop("chat_code").astype(int), self.ids)
         n = order.size
-        cols["seq"], cols["version"] = np.arange(n), np.ones(n, np.int64)
+        cols["seq"] = np.arange(n)
+        cols["version"] = np.array([EVENT_TYPES[t].version for t in cols["type"]], np.int64)
         for col in ("waited", "available", "capacity"):
             cols[col] = cols[col].astype(float)
         return canonical_log(cols, n)
