@@ -53,6 +53,7 @@ bench: install
 	$(PY) benchmarks/simulator.py
 	$(PY) benchmarks/bridge.py
 	$(PY) benchmarks/reports.py
+	$(PY) benchmarks/end_to_end.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -19,12 +19,19 @@ from aiohttp import WSCloseCode, web
 from bridge.http import (
     agents,
     botframework,
+    canned,
     dashboard,
     dialogflow,
+    feedback,
     handoffs,
+    offline,
     oidc,
     ops,
+    presence,
+    screenshare,
     streams,
+    supervise,
+    transcripts,
     users,
     workspace,
 )
@@ -41,7 +48,9 @@ from bridge.web.pages import add_page_routes
 if TYPE_CHECKING:
     from bridge.runtime.tracing import Tracer
 
-ROUTE_MODULES: tuple[ModuleType, ...] = (ops, handoffs, users, streams, agents)
+ROUTE_MODULES: tuple[ModuleType, ...] = (
+    ops, handoffs, users, streams, agents, presence, supervise, offline
+)  # fmt: skip
 
 Plugin = Callable[[web.Application], None]
 
@@ -96,6 +105,10 @@ def make_app(
     for module in ROUTE_MODULES:
         app.add_routes(module.routes)
     workspace.setup(app)
+    canned.setup(app)  # after workspace: its articles can be replies
+    transcripts.setup(app)
+    feedback.setup(app)  # typing, read receipts, the post-chat survey
+    screenshare.setup(app)
     dashboard.setup(app)
     botframework.setup(app)
     dialogflow.setup(app)

@@ -70,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--roles", default="IT Agent", help="comma-separated")
     token.add_argument("--permissions", default="ESChat_Agent", help="comma-separated")
     token.add_argument("--ttl", type=float, help="seconds (default: the token_ttl setting)")
+    token.add_argument("--skills", default="", help="comma-separated skill=level, e.g. network=3")
     token.set_defaults(run=_token)
     replay = commands.add_parser("replay", help="check a log and print what it holds")
     replay.add_argument("--db", type=Path, help="an SQLite log")
@@ -202,9 +203,21 @@ def _token(args: argparse.Namespace) -> int:
             _split(args.roles),
             _split(args.permissions),
             args.ttl,
+            skills=_skill_levels(args.skills),
         )
     )
     return 0
+
+
+def _skill_levels(text: str) -> dict[str, int]:
+    """``network=3,english=5`` as a mapping; the engine checks the levels at sign-in."""
+    levels = {}
+    for part in _split(text):
+        skill, _, level = part.partition("=")
+        if not level.strip().isdigit():
+            raise SystemExit(f"--skills: {part!r} is not skill=level (a whole number)")
+        levels[skill.strip()] = int(level)
+    return levels
 
 
 def _split(text: str) -> list[str]:

@@ -8,9 +8,10 @@ union holds the IT Agent role and the ESChat_Agent permission (``bridge.engine.m
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from bridge.config_files import Positive
+from bridge.routing_settings import Skills, known_levels
 
 
 class _Strict(BaseModel):
@@ -23,6 +24,13 @@ class OidcGrant(_Strict):
     roles: list[str] = Field(default_factory=list)
     permissions: list[str] = Field(default_factory=list)
     queues: list[str] = Field(default_factory=list)
+    # Skill -> level this group grants (issue 13); of several groups, the highest level counts.
+    skills: Skills = Field(default_factory=dict)
+
+    @field_validator("skills")
+    @classmethod
+    def _known_levels(cls, value: dict[str, int]) -> dict[str, int]:
+        return known_levels(value)
 
 
 class OidcClaims(_Strict):

@@ -39,13 +39,17 @@ from bridge.config_files import (
     read_mapping,
     validation_issues,
 )
+from bridge.conversation_settings import MailSettings, ScreenShareSettings
 from bridge.engine import BusinessHours, EngineConfig, QueueConfig, policy_named
 from bridge.engine.config import AGENT_GONE_GRACE, AGENT_LEASE
 from bridge.engine.core import SOURCES
 from bridge.engine.ewt import estimators_named
+from bridge.feedback_settings import OfflineSettings, SurveySettings, TypingSettings
 from bridge.filetypes import KNOWN_TYPES
 from bridge.oidc_settings import OidcSettings
 from bridge.platform_settings import BotFrameworkSettings, DialogflowSettings
+from bridge.routing_settings import QueueRouting, RoutingSettings, Skills, known_levels
+from bridge.supervision_settings import SupervisionSettings
 from bridge.webhooks import TargetPolicy, signing_key
 from bridge.workspace.tickets import TicketStatusSettings
 
@@ -94,6 +98,13 @@ class AgentProfile(Strict):
     queues: list[str]
     roles: list[str] = Field(default_factory=lambda: ["IT Agent"])
     permissions: list[str] = Field(default_factory=lambda: ["ESChat_Agent"])
+    # Skill -> proficiency level (0-10), carried in the agent token (issue 13).
+    skills: Skills = Field(default_factory=dict)
+
+    @field_validator("skills")
+    @classmethod
+    def _known_levels(cls, value: dict[str, int]) -> dict[str, int]:
+        return known_levels(value)
 
 
 class DemoUser(Strict):
@@ -124,13 +135,17 @@ class HoursSettings(Strict):
             raise ValueError(f"invalid business hours: {exc}") from exc
 
 
-class QueueSettings(Strict):
+class QueueSettings(QueueRouting):
+    """A queue's rules; skills, priority, weight, relax and wrap_up come from ``QueueRouting``."""
+
     max_wait: Positive | None = None
     max_wait_overflow: str | None = None
     hours: HoursSettings | None = None
     closed_overflow: str | None = None
     inactivity_warn_after: Positive | None = None
     inactivity_close_after: Positive | None = None
+    # Closed or no agent: take a message that becomes a ticket (bridge only; not routing).
+    offline: OfflineSettings = Field(default_factory=OfflineSettings)
 
     @model_validator(mode="after")
     def _no_dead_rules(self) -> Self:
@@ -145,6 +160,7 @@ class QueueSettings(Strict):
             self.closed_overflow,
             self.inactivity_warn_after,
             self.inactivity_close_after,
+            **self.routing_fields(),
         )
 
 
@@ -165,6 +181,11 @@ class EngineSettings(Strict):
     estimators: list[str] = Field(
         default_factory=lambda: ["recent_history", "queue_state"], min_length=1
     )
+    # Load tests only (livechat-sim drive --speed): engine time runs this many times faster
+    # than the wall clock (bridge.runtime.clock). 1 in production.
+    clock_speed: float = Field(default=1.0, gt=0, le=1000, allow_inf_nan=False)
+    # Skills, priorities, presence states, offers and retrials (bridge.routing_settings).
+    routing: RoutingSettings = Field(default_factory=RoutingSettings)
 
     @field_validator("policy")
     @classmethod
@@ -196,6 +217,7 @@ class EngineSettings(Strict):
             queues={key: q.to_engine() for key, q in self.queues.items()},
             strict_queues=self.strict_queues,
             estimators=estimators_named(self.estimators),
+            **self.routing.engine_fields(),
         )
 
 
@@ -313,11 +335,17 @@ class Settings(BaseSettings):
     callbacks: CallbackSettings = Field(default_factory=CallbackSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
     dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
+    supervision: SupervisionSettings = Field(default_factory=SupervisionSettings)
     botframework: BotFrameworkSettings = Field(default_factory=BotFrameworkSettings)
     dialogflow: DialogflowSettings = Field(default_factory=DialogflowSettings)
     # Single sign-on for agents (OpenID Connect); none: demo logins and CLI tokens only.
     oidc: OidcSettings | None = None
     tracing: TracingSettings = Field(default_factory=TracingSettings)
+    # Transcripts by email (issue 16): the SMTP server; host null: email off.
+    mail: MailSettings = Field(default_factory=MailSettings)
+    screen_share: ScreenShareSettings = Field(default_factory=ScreenShareSettings)
+    typing: TypingSettings = Field(default_factory=TypingSettings)
+    survey: SurveySettings = Field(default_factory=SurveySettings)
     # Ephemeral position/EWT pushes to a waiting user: at most one per this many seconds.
     queue_update_interval: Positive = 3.0
     # Most rows an agent stream replays on resume; older gaps are not replayed.
@@ -402,7 +430,12 @@ _QUEUES = ("GENERAL", "NETWORK", "HARDWARE")
 
 
 def _demo_user(
-    username: str, first: str, last: str, queues: list[str], roles: tuple[str, ...] = ("IT Agent",)
+    username: str,
+    first: str,
+    last: str,
+    queues: list[str],
+    roles: tuple[str, ...] = ("IT Agent",),
+    skills: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     profile = {
         "agent_id": username,
@@ -410,6 +443,7 @@ def _demo_user(
         "last_name": last,
         "queues": queues,
         "roles": list(roles),
+        "skills": skills or {},
     }
     return {"username": username, "password": f"{username}-demo", "profile": profile}
 
@@ -419,12 +453,22 @@ def demo_config() -> dict[str, Any]:
     queues: dict[str, Any] = {f"{c}/{q}": {} for c in (_CALBRO, _PETRAMCO) for q in _QUEUES}
     for company in (_CALBRO, _PETRAMCO):
         queues[f"{company}/NETWORK"] = {"max_wait": 600, "max_wait_overflow": f"{company}/GENERAL"}
+    # With no agent there, Calbro's hardware desk takes messages as work orders (issue 16).
+    queues[f"{_CALBRO}/HARDWARE"] = {"offline": {"accept_messages": True, "ticket": "work_order"}}
     return {
         "engine": {
             "auto_accept": False,
             "queues": queues,
             "strict_queues": True,
             "agent_gone_grace": 120,
+            # Issue 13, to try: a German handoff (context.language "de") needs Bob's German,
+            # an "outage" intent jumps the queue; agents' skills are in their profiles below.
+            "routing": {
+                "context_rules": [
+                    {"field": "language", "value": "de", "skills": {"german": 2}},
+                    {"field": "intent", "value": "outage", "priority": 5},
+                ]
+            },
         },
         # Development only: the demo bot authenticates with its X-API-Key, not a Bot
         # Connector token, and gets answers without one. Real deployments leave auth on.
@@ -446,12 +490,19 @@ def demo_config() -> dict[str, Any]:
             },
         ],
         "demo_users": [
-            _demo_user("alice", "Alice", "Adams", [f"{_CALBRO}/GENERAL", f"{_CALBRO}/NETWORK"]),
+            _demo_user(
+                "alice",
+                "Alice",
+                "Adams",
+                [f"{_CALBRO}/GENERAL", f"{_CALBRO}/NETWORK"],
+                skills={"network": 4, "english": 5},
+            ),
             _demo_user(
                 "bob",
                 "Bob",
                 "Brown",
                 [f"{_CALBRO}/GENERAL", f"{_CALBRO}/HARDWARE", f"{_PETRAMCO}/GENERAL"],
+                skills={"hardware": 4, "german": 3, "english": 3},
             ),
             _demo_user(
                 "carol",
@@ -459,6 +510,7 @@ def demo_config() -> dict[str, Any]:
                 "Chen",
                 [f"{c}/{q}" for c in (_CALBRO, _PETRAMCO) for q in _QUEUES],
                 roles=("IT Agent", "Supervisor"),
+                skills={"network": 2, "hardware": 2, "english": 5, "german": 1},
             ),
         ],
     }

@@ -1,7 +1,7 @@
 """``livechat-report``: build a report from an event log, or compare two runs.
 
     livechat-report build LOG --out DIR [--target 30s] [--interval 15m] [--goal 0.8]
-    livechat-report compare A B --out DIR [--threshold 0.1]
+    livechat-report compare A B --out DIR [--threshold 0.1] [--align start] [--level 0.95]
 
 LOG is a simulator Parquet file, a bridge SQLite store or the ``postgresql://`` URL of a bridge's
 PostgreSQL database (read-only); A and B may also be report folders.
@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bridge.durations import duration_arg, positive_duration_arg
 from bridge.store.factory import is_postgres
 
+from .alignment import ALIGNMENTS
 from .errors import LogUnreadable, ReportError
 
 EXIT_BAD_INPUT = 2
@@ -30,6 +31,13 @@ def _zone(text: str) -> str:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise argparse.ArgumentTypeError(f"unknown time zone {text!r}") from exc
     return text
+
+
+def _level(text: str) -> float:
+    value = float(text)
+    if not 0.5 <= value < 1:
+        raise argparse.ArgumentTypeError("give a level such as 0.95 (0.5 to below 1)")
+    return value
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -78,6 +86,19 @@ def parser() -> argparse.ArgumentParser:
         default=0.10,
         help="highlight relative differences above this (0.1 = 10%%)",
     )
+    cmp.add_argument(
+        "--align",
+        choices=ALIGNMENTS,
+        default="clock",
+        help="line intervals up on the clock (default), or by offset from each run's start or"
+        " first arrival (a simulated run against a live or driven one)",
+    )
+    cmp.add_argument(
+        "--level",
+        type=_level,
+        default=0.95,
+        help="interval level when one side has replications (default 0.95)",
+    )
     return top
 
 
@@ -107,7 +128,8 @@ def _run(args: argparse.Namespace) -> str:
         return str(build_report(log, args.out, goal=args.goal, **common))
     from .comparison import compare
 
-    return str(compare(args.a, args.b, args.out, threshold=args.threshold, **common))
+    return str(compare(args.a, args.b, args.out, threshold=args.threshold, align=args.align,
+                       level=args.level, **common))  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:

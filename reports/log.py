@@ -8,27 +8,31 @@ simulated chat encodes no JSON at all; ``frame_to_rows`` puts the defaults back.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from functools import cache
+from itertools import islice
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from bridge.engine.events import EVENT_TYPES, Event, upcast
+from bridge.engine.events import EVENT_TYPES, Event
 from bridge.store.factory import is_postgres, redacted
 from bridge.store.rows import row_of
 from bridge.store.schema import EVENT_COLUMNS
 
+from .columnar import PYTHON_ROWS, WideColumns, fill, sqlite_wide_sql, wide_row
+from .columnar import layout as _layout
 from .errors import LogNotFound, LogUnreadable
 from .logmeta import ATTR, META_KEY, LogMeta, log_meta, parquet_meta
 from .schema import FLAT_FIELDS, LOG_SCHEMA, canonical_log, fix_empty_columns, validate
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 _HEADER = ("at", "chat_id", "agent_id")
 _NUMERIC = {c for c, kind in LOG_SCHEMA.items() if kind in ("float", "Int64", "boolean")}
@@ -38,35 +42,10 @@ ROW_GROUP_ROWS = 1 << 24
 # One encoder: json.dumps with options builds a new encoder per call, a third of the cost.
 _JSON = json.JSONEncoder(separators=(",", ":"), default=str)
 _SQL = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events ORDER BY seq"
+_OLD_SQL = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE {PYTHON_ROWS} ORDER BY seq"
 # Rows fetched per round trip from either store: big enough that the fetch costs nothing next
 # to the decoding, small enough that a server-side cursor never holds the log in one message.
 FETCH_ROWS = 50_000
-
-
-class _Layout(NamedTuple):
-    """How one event class maps onto the frame: flattened fields, JSON fields and defaults."""
-
-    header: tuple[str, ...]
-    flat: tuple[str, ...]
-    rest: tuple[str, ...]
-    defaults: Mapping[str, Any]
-
-
-@cache
-def _layout(type_name: str) -> _Layout:
-    cls = EVENT_TYPES.get(type_name)
-    if cls is None:  # unknown type from a newer writer: keep it, flatten what we know
-        return _Layout(("chat_id", "agent_id"), FLAT_FIELDS, (), {})
-    names = [f.name for f in dataclasses.fields(cls)]
-    defaults = {
-        f.name: f.default for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING
-    }
-    return _Layout(
-        tuple(h for h in _HEADER[1:] if h in names),
-        tuple(f for f in names if f in FLAT_FIELDS),
-        tuple(f for f in names if f not in FLAT_FIELDS and f not in _HEADER),
-        defaults,
-    )
 
 
 def _encode_rest(dicts: Iterable[Mapping[str, Any]], defaults: Mapping[str, Any]) -> list[Any]:
@@ -132,8 +111,9 @@ def _group(keys: Iterable[Any]) -> dict[Any, list[int]]:
     return groups
 
 
-def events_to_frame(events: Iterable[Event]) -> pd.DataFrame:
-    """Canonical frame of events in order; ``seq`` is the position in ``events``."""
+def events_to_frame(events: Iterable[Event], start: int = 0) -> pd.DataFrame:
+    """Canonical frame of events in order; ``seq`` is ``start`` plus the position in ``events``
+    (a batch of a streamed log numbers on from the batches before it)."""
     items = events if isinstance(events, list) else list(events)
     columns = _Columns(len(items))
     for cls, positions in _group(e.__class__ for e in items).items():
@@ -150,27 +130,18 @@ def events_to_frame(events: Iterable[Event]) -> pd.DataFrame:
             cols["payload"] = _encode_rest(dicts, layout.defaults)
         columns.add(np.asarray(positions), cls.__name__, cols)
     n = len(items)
-    return columns.frame(np.arange(n), _versions(columns.type_names, columns.type_codes))
+    seq = np.arange(start, start + n)
+    return columns.frame(seq, _versions(columns.type_names, columns.type_codes))
 
 
 def rows_to_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
-    """Canonical frame of stored rows (``to_row`` shape), upcast first, kept in the given order."""
-    rows = [upcast(r) if r.get("version", 1) < _version(r["type"]) else r for r in rows]
-    columns = _Columns(len(rows))
-    for type_name, positions in _group(r["type"] for r in rows).items():
-        block = [rows[i] for i in positions]
-        payloads = [r.get("payload") or {} for r in block]
-        layout = _layout(type_name)
-        cols: dict[str, list[Any]] = {name: [r.get(name) for r in block] for name in _HEADER}
-        for name in layout.flat:
-            cols[name] = [p.get(name) for p in payloads]
-        if "queues" in cols:
-            cols["queues"] = _queues_json(cols["queues"])
-        rest = [{k: v for k, v in p.items() if k not in FLAT_FIELDS} for p in payloads]
-        cols["payload"] = _encode_rest(rest, layout.defaults)
-        columns.add(np.asarray(positions), type_name, cols)
-    seq = [r["seq"] for r in rows]
-    return columns.frame(seq, np.array([r.get("version", 1) for r in rows], dtype=np.int64))
+    """Canonical frame of stored rows (``to_row`` shape), upcast first, in seq order."""
+    return _wide_frame([[wide_row(r, _JSON.encode) for r in rows]])
+
+
+def _wide_frame(batches: Iterable[Sequence[tuple[Any, ...]]]) -> pd.DataFrame:
+    columns = fill(WideColumns(), batches).columns()
+    return canonical_log(columns, len(columns["seq"]))
 
 
 def _plain(value: Any) -> Any:
@@ -206,10 +177,18 @@ def write_parquet(
 
     ``meta`` (scenario name, start, interval, service-level target...) goes into the file's
     key-value metadata, so a report on the file measures what the run's CLI summary measured."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     frame = events if isinstance(events, pd.DataFrame) else events_to_frame(events)
+    pq.write_table(log_table(frame, meta), path, row_group_size=ROW_GROUP_ROWS)
+    return Path(path)
+
+
+def log_table(frame: pd.DataFrame, meta: LogMeta | None = None) -> pa.Table:
+    """The Arrow table of a canonical frame (checked), with the run metadata in its schema:
+    what ``write_parquet`` writes whole and ``reports.logstream`` batch by batch."""
+    import pyarrow as pa
+
     frame = validate(fix_empty_columns(frame, LOG_SCHEMA), LOG_SCHEMA, "event log")
     meta = meta if meta is not None else log_meta(frame)  # a loaded log keeps its metadata
     frame = frame.copy(deep=False)
@@ -217,19 +196,42 @@ def write_parquet(
     table = pa.Table.from_pandas(frame, preserve_index=False)
     if meta is not None:
         table = table.replace_schema_metadata({**table.schema.metadata, META_KEY: meta.to_json()})
-    pq.write_table(table, path, row_group_size=ROW_GROUP_ROWS)
-    return Path(path)
+    return table
 
 
 def table_frame(batches: Iterable[Sequence[tuple[Any, ...]]]) -> pd.DataFrame:
     """The canonical frame of the events table's records, batch by batch, from either store:
-    decoded by the store's own ``row_of`` and upcast by ``rows_to_frame``, so an SQLite file
-    and a PostgreSQL database holding the same rows give the same frame."""
-    return rows_to_frame([row for batch in batches for row in map(row_of, batch)])
+    decoded by the store's own ``row_of`` and upcast row by row (``wide_row``), so an SQLite
+    file and a PostgreSQL database holding the same rows give the same frame."""
+    return _wide_frame(_decoded(batches))
+
+
+def _decoded(batches: Iterable[Sequence[tuple[Any, ...]]]) -> Iterator[list[tuple[Any, ...]]]:
+    for batch in batches:
+        yield [wide_row(row_of(record), _JSON.encode) for record in batch]
 
 
 def _batches(cursor: Any) -> Iterator[Sequence[tuple[Any, ...]]]:
     return iter(lambda: cursor.fetchmany(FETCH_ROWS), [])
+
+
+def _sqlite_frame(con: sqlite3.Connection) -> pd.DataFrame:
+    """The database flattens current rows itself (``sqlite_wide_sql``): no row is decoded in
+    Python. Older rows, rare, go through the upcasters; both feed the same columns."""
+    try:
+        current = con.execute(sqlite_wide_sql())
+    except sqlite3.OperationalError as exc:  # an SQLite built without its JSON functions
+        if "no such function" not in str(exc):
+            raise
+        return table_frame(_batches(con.execute(_SQL)))
+    old = (wide_row(row_of(r), _JSON.encode) for r in con.execute(_OLD_SQL))
+    columns = fill(fill(WideColumns(), _batches(current)), _chunks(old)).columns()
+    return canonical_log(columns, len(columns["seq"]))
+
+
+def _chunks(rows: Iterator[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
+    while chunk := list(islice(rows, FETCH_ROWS)):
+        yield chunk
 
 
 def _read_sqlite(path: Path) -> pd.DataFrame:
@@ -237,7 +239,7 @@ def _read_sqlite(path: Path) -> pd.DataFrame:
     try:
         con = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
         try:
-            return table_frame(_batches(con.execute(_SQL)))
+            return _sqlite_frame(con)
         finally:
             con.close()
     except (sqlite3.Error, ValueError, TypeError) as exc:

@@ -20,7 +20,9 @@ from bridge.engine.events import WaitEstimated
 from bridge.store.factory import is_postgres
 
 from . import charts
-from .agents import agent_interval_facts
+from .agents import agent_interval_facts, log_end
+from .calibration_page import write_calibration_page
+from .csat import csat_tables
 from .definitions import answered_waits
 from .facts import chat_facts
 from .legs import chat_legs, service_kpis
@@ -29,6 +31,8 @@ from .logmeta import log_meta
 from .metrics import ewt_accuracy, kpis, occupancy_table
 from .options import RunOptions, on_clock, resolve, scored
 from .present import NO_VALUE, as_rows, for_display, html_table, time_labels
+from .routing import routing_tables, uses_routing_model, with_routing
+from .supervision import supervision_table
 from .timeline import queue_length
 
 # Table name -> KPI grouping. "queue" is the arrival queue (a key "Company/QUEUE").
@@ -179,9 +183,17 @@ def build_report(
     facts, agents, tables = report_tables(frame, opts, default_capacity)
     if (frame["type"] == WaitEstimated.__name__).any():
         tables["ewt_accuracy"] = ewt_accuracy(frame, facts=facts)
+    if not (supervision := supervision_table(frame)).empty:
+        tables["supervision"] = supervision  # issue 16: only logs with supervisor actions
+    for name, table in csat_tables(frame, facts).items():  # issue 16: logs with surveys only
+        tables[name] = on_clock(table, opts.origin)
+    if uses_routing_model(frame):  # issue 13: priorities, skills, retrials, offers, wrap-up
+        end = log_end(frame)
+        tables.update(routing_tables(frame, with_routing(facts, frame), opts.target, end))
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     write_tables(tables, folder)
+    calibration = write_calibration_page(frame, opts, folder, default_capacity)
     html = (
         templates()
         .get_template("report.html")
@@ -192,6 +204,7 @@ def build_report(
             opts=opts,
             charts=_charts(frame, facts, agents, tables, opts),
             tables=_html_tables(tables, opts.tz),
+            calibration=calibration is not None,
         )
     )
     path = folder / "report.html"

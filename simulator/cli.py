@@ -1,4 +1,4 @@
-"""``livechat-sim``: run scenarios, answer Erlang questions, search staffing, check files.
+"""``livechat-sim``: run scenarios, answer Erlang questions, staff, schedule shifts, check files.
 
 Every domain error (a bad scenario file, impossible Erlang inputs, an unreachable staffing
 goal) is printed as one message without a traceback, with exit status 2.
@@ -12,9 +12,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bridge.durations import duration_arg
+from bridge.durations import duration_arg, positive_duration_arg
 from bridge.engine.errors import LivechatError
 
+from . import twin_cli
+from .calibrate import cli as calibrate_cli
+from .errors import SimulatorError
 from .loader import load_scenario
 from .scenario import Scenario
 
@@ -44,7 +47,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .report import print_report
     from .summary import combine, to_json
 
-    scenario = load_scenario(args.scenario)
+    scenario = _with_horizon(load_scenario(args.scenario), args.horizon)
     # Absolute before any task leaves: a Dask worker resolves a relative path in its own folder.
     out = Path(args.out).resolve() if args.out is not None else None
     summaries = replicate(scenario, args.replications, args.seed, out, args.dask,
@@ -58,6 +61,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"\nWrote {path}")
         print(_where_logs_are(out, args.replications, args.dask))
     return 0
+
+
+def _with_horizon(scenario: Scenario, horizon: float | None) -> Scenario:
+    """``--horizon``: the scenario with arrivals stopping elsewhere (for a longer or shorter run
+    of the same desk, as the end-to-end benchmark does); the warm-up must still end before it."""
+    if horizon is None:
+        return scenario
+    if scenario.warmup >= horizon:
+        warmup = scenario.warmup
+        raise SimulatorError(f"--horizon {horizon:g}s must end after the warm-up ({warmup:g}s)")
+    return scenario.model_copy(update={"horizon": horizon})
 
 
 def _where_logs_are(out: Path, replications: int, dask: str | None) -> str:
@@ -105,20 +119,66 @@ def cmd_erlang(args: argparse.Namespace) -> int:
 
 
 def cmd_staff(args: argparse.Namespace) -> int:
-    from .staffing import StaffingTarget, format_plan, plan_staffing
+    from .staffing import format_plan, plan_staffing
 
     scenario: Scenario = load_scenario(args.scenario)
-    sl = scenario.service_level
-    target = StaffingTarget(
-        service_level=args.service_level if args.service_level is not None else sl.goal,
-        within=args.within if args.within is not None else sl.within,
-        max_abandon=args.max_abandon if args.max_abandon is not None else sl.max_abandon,
-    )
+    target = _target(scenario, args)
     plan = plan_staffing(scenario, target, args.replications, args.seed, args.dask,
                          args.workers, args.max_rounds, args.max_replications,
                          args.tolerance)  # fmt: skip
     print(format_plan(scenario, plan))
     return 0
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    from .schedule.output import report, write_out
+    from .schedule.shifts import load_shifts
+    from .schedule.verify import Options, verify
+
+    scenario: Scenario = load_scenario(args.scenario)
+    shifts = load_shifts(args.shifts)  # both files are checked before any simulation
+    options = Options(args.replications, args.max_replications, args.tolerance,
+                      args.max_rounds, args.max_repairs, args.seed, args.dask,
+                      args.workers)  # fmt: skip
+    target = _target(scenario, args)
+    verified = verify(scenario, shifts, target, options)
+    text = report(scenario, verified, target)
+    print(text)
+    if args.out is not None:
+        for path in write_out(Path(args.out), scenario, verified, target, text):
+            print(f"Wrote {path}")
+    return 0 if verified.met else 1
+
+
+def _target(scenario: Scenario, args: argparse.Namespace):
+    """The command line's target, the scenario's ``service_level`` where it gives none."""
+    from .staffing import StaffingTarget
+
+    sl = scenario.service_level
+    return StaffingTarget(
+        service_level=args.service_level if args.service_level is not None else sl.goal,
+        within=args.within if args.within is not None else sl.within,
+        max_abandon=args.max_abandon if args.max_abandon is not None else sl.max_abandon,
+    )
+
+
+def _search_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--service-level", type=_share, help="e.g. 0.8 or 80%%")
+    p.add_argument("--within", type=duration_arg, help="target answer time, e.g. 30s")
+    p.add_argument("--max-abandon", type=_share, help="e.g. 0.05")
+    p.add_argument("--max-rounds", type=_positive_int, default=12)
+    p.add_argument(
+        "--max-replications",
+        type=_positive_int,
+        default=40,
+        help="cap on replications per round (sequential sampling)",
+    )
+    p.add_argument(
+        "--tolerance",
+        type=_share,
+        default=0.01,
+        help="CI half-width that counts as precise, e.g. 0.01 or 1%%",
+    )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -135,6 +195,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", help=SCENARIO_HELP)
     parallel(run)
     run.add_argument("--out", metavar="DIR", help="write events.parquet and summary.json here")
+    run.add_argument("--horizon", type=positive_duration_arg,
+                     help="arrivals stop here, not at the file's horizon (250h)")  # fmt: skip
     run.set_defaults(func=cmd_run)
 
     check = sub.add_parser("validate", help="check a scenario file")
@@ -156,24 +218,21 @@ def parser() -> argparse.ArgumentParser:
 
     staff = sub.add_parser("staff", help="fewest agents per interval meeting a target")
     staff.add_argument("scenario", help=SCENARIO_HELP)
-    staff.add_argument("--service-level", type=_share, help="e.g. 0.8 or 80%%")
-    staff.add_argument("--within", type=duration_arg, help="target answer time, e.g. 30s")
-    staff.add_argument("--max-abandon", type=_share, help="e.g. 0.05")
-    staff.add_argument("--max-rounds", type=_positive_int, default=12)
-    staff.add_argument(
-        "--max-replications",
-        type=_positive_int,
-        default=40,
-        help="cap on replications per round (sequential sampling)",
-    )
-    staff.add_argument(
-        "--tolerance",
-        type=_share,
-        default=0.01,
-        help="CI half-width that counts as precise, e.g. 0.01 or 1%%",
-    )
+    _search_options(staff)
     parallel(staff)
     staff.set_defaults(func=cmd_staff, replications=10)  # the first batch of each round
+
+    sched = sub.add_parser("schedule", help="agents per shift at least cost, checked by simulation")
+    sched.add_argument("scenario", help=SCENARIO_HELP)
+    sched.add_argument("--shifts", required=True, metavar="FILE", help="shift patterns (YAML)")
+    _search_options(sched)
+    sched.add_argument("--max-repairs", type=int, default=6,
+                       help="rounds of repair after the first verification")  # fmt: skip
+    sched.add_argument("--out", metavar="DIR", help="write the schedule, its scenario and chart")
+    parallel(sched)
+    sched.set_defaults(func=cmd_schedule, replications=10)
+    twin_cli.add_commands(sub)  # drive, forecast
+    calibrate_cli.add_command(sub)
     return top
 
 

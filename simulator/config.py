@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bridge.engine import BusinessHours, EngineConfig, QueueConfig, policy_named
+from bridge.engine.config import OfferRules, RelaxStep
 from bridge.engine.ewt import estimators_named
+from bridge.engine.skills import requirement
 
 from .scenario import Hours, QueueSpec, Scenario, queue_keys, resolve_queue
 
@@ -45,6 +47,11 @@ def _queue(scenario: Scenario, key: str, spec: QueueSpec) -> QueueConfig:
         closed_overflow=ref(spec.closed_overflow),
         inactivity_warn_after=inactivity.warn_after if inactivity else None,
         inactivity_close_after=inactivity.close_after if inactivity else None,
+        priority=spec.priority,
+        weight=spec.weight,
+        skills=requirement(spec.skills.items()),
+        relax=tuple(RelaxStep(step.after, step.level) for step in spec.relax),
+        wrap_up=spec.wrap_up,
     )
 
 
@@ -63,14 +70,39 @@ def engine_config(scenario: Scenario) -> EngineConfig:
         system_messages=routing.system_messages,
         estimators=estimators_named(routing.estimators),
         record_estimates=True,
+        prefer_skill_level=routing.prefer_skill_level,
+        priority_ageing=routing.priority_ageing,
+        presence_states=tuple(routing.presence_states),
+        offers=_offers(scenario),
+        # Linking retrials costs a lookup per handoff: only when some users come back.
+        retrial_window=routing.retrial_window if has_retrials(scenario) else None,
+    )
+
+
+def has_retrials(scenario: Scenario) -> bool:
+    return any(scenario.behaviour_of(s).retrial is not None for s in scenario.streams)
+
+
+def _offers(scenario: Scenario) -> OfferRules | None:
+    offers = scenario.routing.offers
+    if offers is None:
+        return None
+    return OfferRules(
+        timeout=offers.timeout, max_missed=offers.max_missed, missed_state=offers.missed_state
     )
 
 
 def has_timers(scenario: Scenario) -> bool:
     """Whether the engine can hold deadlines at all: if not, the driver never asks."""
     queues = queue_keys(scenario).values()
-    return scenario.routing.agent_gone_grace is not None or any(
-        q.max_wait is not None or q.inactivity is not None for q in queues
+    routing = scenario.routing
+    return (
+        routing.agent_gone_grace is not None
+        or routing.offers is not None
+        or any(
+            q.max_wait is not None or q.inactivity is not None or q.relax or q.wrap_up
+            for q in queues
+        )
     )
 
 

@@ -23,24 +23,37 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from heapq import heappush
-from typing import Any
+from typing import Any, Protocol
 
 import simpy
 from simpy.events import NORMAL, Timeout
 
 from bridge.engine import Engine
 from bridge.engine.errors import QueueClosed
-from bridge.engine.events import ChatAssigned, ChatClosed, ChatRequeued, Event, InactivityWarned
+from bridge.engine.events import (
+    CLOSE_NO_AGENT,
+    AgentAvailabilityChanged,
+    ChatAssigned,
+    ChatClosed,
+    ChatOffered,
+    ChatRequeued,
+    Event,
+    InactivityWarned,
+    WrapUpEnded,
+    WrapUpStarted,
+)
 
 from .arrivals import arrival_times
-from .config import default_capacity, engine_config, has_timers
+from .config import default_capacity, engine_config, has_retrials, has_timers
 from .gcpolicy import simulation_gc
 from .manual import Pickups
+from .offers import Responses
 from .roster import Seat, seats
-from .scenario import Scenario
+from .scenario import Scenario, queue_keys
 from .staff import Staff
+from .surveys import Surveys
 from .synthetic import build_pool
-from .work import ChatRecord, Desk, Users, compile_users
+from .work import ChatRecord, Desk, Users, compile_users, retrying_users
 
 Callbacks = Sequence[Callable[[Any], None]]
 
@@ -71,12 +84,27 @@ class Callback(Timeout):
 TICKET_PREFIX = {"incident": "INC", "work_order": "WO"}
 
 
+def _arrival_rngs(seed: int) -> tuple[random.Random, random.Random]:
+    """Arrival gaps, and the overdispersion's rate factors apart: no factor, same gaps."""
+    return random.Random(f"{seed}/arrivals"), random.Random(f"{seed}/rate-factors")
+
+
+class EventLog(Protocol):
+    """Where a streamed run's events go, ``batch`` at a time (``reports.logstream.LogWriter``)."""
+
+    batch: int
+
+    def write(self, events: Sequence[Event]) -> None: ...
+
+
 @dataclass(slots=True)
 class RunResult:
-    """One replication: the full event log and what only the driver can count."""
+    """One replication: its event log (empty when streamed to an ``EventLog``), how many events
+    it had, and what only the driver can count."""
 
     seed: int
     events: list[Event]
+    logged: int  # events the run produced, kept or streamed
     arrivals: int
     refused: Counter[str]  # handoffs refused because the queue was closed, per queue key
     agent_groups: dict[str, str]  # agent id -> group name
@@ -93,8 +121,12 @@ class Simulation:
         scenario: Scenario,
         seed: int | None = None,
         arrivals: Iterable[tuple[float, int]] | None = None,
+        log: EventLog | None = None,
     ) -> None:
-        """``arrivals`` replays given (time, stream index) pairs instead of sampling them."""
+        """``arrivals`` replays given (time, stream index) pairs instead of sampling them.
+
+        With a ``log`` the events leave in batches as the run goes (bounded memory) and the
+        result's ``events`` is empty; without one every event is kept in ``events``."""
         self.scenario = scenario
         self.seed = scenario.seed if seed is None else seed
         # Independent streams, so that changing one part (staffing, say) leaves the others'
@@ -103,12 +135,23 @@ class Simulation:
         self.agent_rng = random.Random(f"{self.seed}/agents")
         chatter = random.Random(f"{self.seed}/messages")
         self.env = env = simpy.Environment()
-        self.events: list[Event] = []
+        self.events: list[Event] = []  # the whole log, or the batch not yet written to ``log``
+        self.log = log
+        self.logged = 0
+        # The engine's sink stays list.append; each arrival checks the batch size once.
+        self.flush_at = math.inf if log is None else log.batch
         # The engine reads the clock on every command: a C-level getter, not a Python property.
         clock = partial(getattr, env, "_now")
         self.engine = Engine(clock, engine_config(scenario), sink=self.events.append)
         self.pool = build_pool(self.seed)
         self.users = [compile_users(scenario, s, self.rng, chatter) for s in scenario.streams]
+        retrials = random.Random(f"{self.seed}/retrials")
+        for users, stream in zip(self.users, scenario.streams, strict=True):
+            users.retry = retrying_users(scenario, stream, users, retrials, chatter)
+        self.retried = 0
+        self.retrials = has_retrials(scenario)
+        # Capacity units of a chat per queue key (its weight), for agents winding down.
+        self.units = {key: spec.weight for key, spec in queue_keys(scenario).items()}
         self.records: dict[str, ChatRecord] = {}
         self.refused: Counter[str] = Counter()
         self.end = scenario.horizon + scenario.cooldown
@@ -126,10 +169,15 @@ class Simulation:
         }
         self.pickups = Pickups(self) if scenario.manual else None
         self.staff = Staff(self)
+        self.surveys = Surveys(self)  # issue 16: post-chat survey answers
+        self.responses = Responses(self) if scenario.routing.offers is not None else None
+        # Event types that need the driver beyond service starts (offers, wrap-up, retrials).
+        self.watch = self.responses is not None or any(u.retry or u.wrap for u in self.users)
+        self.watch = self.watch or any(q.wrap_up for c in scenario.companies for q in c.queues)
         self.customers, self.questions = self.pool.customers, self.pool.questions
         self.pool_size = len(self.customers)
         self.upcoming = (
-            arrival_times(scenario, self.users, random.Random(f"{self.seed}/arrivals"))
+            arrival_times(scenario, self.users, *_arrival_rngs(self.seed))
             if arrivals is None
             else ((t, self.users[i]) for t, i in sorted(arrivals))
         )
@@ -145,11 +193,14 @@ class Simulation:
         return Callback(self.env, delay, (callback,), value)
 
     def react(self, out: list[Event]) -> None:
-        """After a command the driver gave: start service for what it assigned, wake manual
-        pickers, move the timer alarm. (Such commands never take a chat from an agent.)"""
+        """After a command the driver gave: start service for what it assigned, answer offers,
+        time wrap-ups, wake manual pickers, move the timer alarm. (Such commands never take a
+        chat from an agent.)"""
         for event in out:
             if type(event) is ChatAssigned:
                 self._start(event)  # type: ignore[arg-type]
+        if self.watch:
+            self._watch(out)
         if self.pickups is not None:
             self.pickups.wake(out)
         if self.timed:
@@ -167,10 +218,49 @@ class Simulation:
                 self._stop(event.chat_id, event.agent_id)  # type: ignore[attr-defined]
             elif kind is InactivityWarned and not self.records[event.chat_id].silent:  # type: ignore[attr-defined]
                 self.react(self.engine.post_user_message(event.chat_id, "Yes, still here."))  # type: ignore[attr-defined]
+        if self.watch:
+            self._watch(out)
         if self.pickups is not None:
             self.pickups.wake(out)
         if self.timed:
             self._rearm()
+
+    def _watch(self, out: list[Event]) -> None:
+        """Offers to answer, wrap-ups to time, agents winding down, users who will retry."""
+        for event in out:
+            kind = type(event)
+            if kind is ChatOffered:
+                self.responses.offered(event)  # type: ignore[union-attr, arg-type]
+            elif kind is WrapUpStarted:
+                self._wrap(event)  # type: ignore[arg-type]
+            elif kind is WrapUpEnded:
+                self.staff.done(event.agent_id)  # type: ignore[attr-defined]
+            elif kind is AgentAvailabilityChanged and self.responses and not event.available:  # type: ignore[attr-defined]
+                self.responses.not_ready(event)  # type: ignore[arg-type]
+            elif kind is ChatClosed and event.reason == CLOSE_NO_AGENT:  # type: ignore[attr-defined]
+                self._maybe_retry(self.records[event.chat_id])  # type: ignore[attr-defined]
+
+    def _wrap(self, started: WrapUpStarted) -> None:
+        """The agent presses Ready after the chat's own wrap-up time, if before the limit."""
+        wrap = self.records[started.chat_id].wrap
+        if wrap is not None and (started.until is None or started.at + wrap < started.until):
+            self.after(wrap, self._ready, (started.agent_id, started.chat_id))
+
+    def _ready(self, event: Timeout) -> None:
+        agent_id, chat_id = event.value
+        if chat_id in self.engine.wrapping(agent_id):
+            self.react(self.engine.ready(agent_id, chat_id))
+
+    def _maybe_retry(self, rec: ChatRecord) -> None:
+        """An abandoning user comes back later, as the same customer, with its stream's odds."""
+        retry = rec.users.retry
+        if retry is not None and retry.draw() < retry.retrial_p:
+            self.after(retry.retrial_delay(), self._retry, rec)  # type: ignore[misc]
+
+    def _retry(self, event: Timeout) -> None:
+        rec: ChatRecord = event._value
+        self.retried = n = self.retried + 1
+        self._open(f"r{n}", rec.users.retry, rec.customer)  # type: ignore[arg-type]
 
     def _rearm(self) -> None:
         at = self.engine.next_deadline()
@@ -197,20 +287,36 @@ class Simulation:
         upcoming = next(self.upcoming, None)  # schedule the next arrival first
         if upcoming is not None:
             Callback(env, upcoming[0] - env._now, self._on_arrive, upcoming[1])
-        users: Users = event._value
         self.arrivals = n = self.arrivals + 1
-        chat_id = f"c{n}"
+        self._open(f"c{n}", event._value, None)
+        if len(self.events) >= self.flush_at:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Hand the batch to the log and start a new one in the same list (the engine's sink)."""
+        self.logged += len(self.events)
+        self.log.write(self.events)  # type: ignore[union-attr]
+        self.events.clear()
+
+    def _open(self, chat_id: str, users: Users, customer: str | None) -> None:
+        """A handoff: a first contact (a customer of its own) or a retrial (the same one)."""
         rec = self.records[chat_id] = ChatRecord(chat_id, users)
         users.plan(rec)
         pick = users.draw() * self.pool_size
+        # With retrials a customer is one person (a retrial comes back as the same one).
+        rec.customer = customer or (
+            f"{self.customers[int(pick)]}-{chat_id}" if self.retrials else self.customers[int(pick)]
+        )
         try:
             out = self.engine.hand_off(
                 chat_id,
                 users.source,
                 users.company,
                 users.queue_name,
-                customer_id=self.customers[int(pick)],
+                customer_id=rec.customer,
                 question=self.questions[int(pick * 7) % len(self.questions)],
+                priority=users.priority,
+                skills=users.skills,
             )
         except QueueClosed:
             self.refused[users.queue] += 1
@@ -222,7 +328,9 @@ class Simulation:
                 waiting = waiting and event.chat_id != chat_id
                 self._start(event)
         if waiting and rec.patience is not None:
-            Callback(env, rec.patience, self._on_give_up, rec)
+            Callback(self.env, rec.patience, self._on_give_up, rec)
+        if self.watch:
+            self._watch(out)
         if self.pickups is not None:
             self.pickups.wake(out)
         if self.timed:
@@ -232,6 +340,8 @@ class Simulation:
         rec: ChatRecord = event._value
         if self.engine.unanswered(rec.id):  # still waiting, never answered
             self.react(self.engine.cancel(rec.id))
+            if self.watch:
+                self._maybe_retry(rec)
 
     # --- service --------------------------------------------------------------------------
 
@@ -265,8 +375,9 @@ class Simulation:
     def finish(self, rec: ChatRecord, agent_id: str) -> None:
         """The agent's work on this leg is done: the user cancelled, or transfer, or end."""
         engine, users, chat_id = self.engine, rec.users, rec.id
-        if self.staff.leaving:
-            self.staff.releasing(agent_id)
+        leaving = agent_id in self.staff.leaving
+        if leaving:
+            self.staff.releasing(agent_id, self.units[users.queue])
         if rec.cancels:
             rec.cancels = False
             engine.cancel(chat_id)
@@ -282,7 +393,10 @@ class Simulation:
                 engine.link_ticket(chat_id, agent_id, f"{TICKET_PREFIX[kind]}{self.tickets:07d}",
                                    kind)  # fmt: skip
             out = engine.end(chat_id, agent_id)
+            self.surveys.ended(rec)
         self.react(out)
+        if leaving:
+            self.staff.done(agent_id)
 
     def _message(self, event: Timeout) -> None:
         rec, leg = event.value
@@ -309,10 +423,13 @@ class Simulation:
                     t = min(t + step * 4, self.end)
                     env.run(until=t)
                     progress(t)
+        if self.log is not None:
+            self._flush()
         wall = time.perf_counter() - started
         return RunResult(
             seed=self.seed,
             events=self.events,
+            logged=self.logged if self.log is not None else len(self.events),
             arrivals=self.arrivals,
             refused=self.refused,
             agent_groups={sid: seat.group.name for sid, seat in self.seats.items()},

@@ -20,10 +20,11 @@ from bridge.config_files import (
     read_text,
     validation_issues,
 )
+from bridge.engine.config import AVAILABLE, AWAY
 from scenarios import shipped_path
 
 from .errors import ScenarioError
-from .scenario import Scenario, UnresolvedQueue, resolve_queue
+from .scenario import OfferBehaviour, Scenario, UnresolvedQueue, resolve_queue
 
 Loc = tuple[str | int, ...]
 
@@ -54,6 +55,7 @@ def _references(s: Scenario) -> Iterator[tuple[Loc, str]]:
                 yield ("companies", i, "queues", j, "closed_overflow"), "needs hours"
     for i in range(len(s.streams)):
         yield from _stream_references(s, i)
+    states = s.routing.presence_states
     groups = [g.name for g in s.agents]
     for i, group in enumerate(s.agents):
         if group.name in groups[:i]:
@@ -64,8 +66,33 @@ def _references(s: Scenario) -> Iterator[tuple[Loc, str]]:
             yield ("agents", i, "pickup_delay"), "applies to manual accept only (routing.accept)"
         if isinstance(group.count, list) and not group.count:
             yield ("agents", i, "count"), "give at least one count"
+        for j, pause in enumerate(group.breaks):
+            if pause.state not in states or pause.state == AVAILABLE:
+                yield ("agents", i, "breaks", j, "state"), _not_a_state(pause.state, states)
+        behaviour = group.offers
+        if s.routing.offers is None and behaviour != OfferBehaviour():
+            yield ("agents", i, "offers"), "needs routing.offers (reservations) to apply"
     if s.routing.agent_gone_queue is not None:
         yield from _resolvable(s, s.routing.agent_gone_queue, None, ("routing", "agent_gone_queue"))
+    yield from _routing_references(s)
+
+
+def _not_a_state(state: str, states: list[str]) -> str:
+    others = [x for x in states if x != AVAILABLE]
+    return f"{state!r} is not a presence state other than {AVAILABLE}: one of {others}"
+
+
+def _routing_references(s: Scenario) -> Iterator[tuple[Loc, str]]:
+    states = s.routing.presence_states
+    if AVAILABLE not in states or AWAY not in states or len(set(states)) != len(states):
+        yield ("routing", "presence_states"), f"list {AVAILABLE!r} and {AWAY!r}, each once"
+    offers = s.routing.offers
+    if offers is not None and (
+        offers.missed_state not in states or offers.missed_state == AVAILABLE
+    ):
+        yield ("routing", "offers", "missed_state"), _not_a_state(offers.missed_state, states)
+    if offers is not None and s.manual:
+        yield ("routing", "offers"), "offers apply to auto-accept only (routing.accept)"
 
 
 def _stream_references(s: Scenario, i: int) -> Iterator[tuple[Loc, str]]:
@@ -82,6 +109,10 @@ def _stream_references(s: Scenario, i: int) -> Iterator[tuple[Loc, str]]:
         where = ("streams", i, "behaviour") if "transfer" in own else ("behaviour",)
         loc = (*where, "transfer", "to_queue")
         yield from _resolvable(s, behaviour.transfer.to_queue, stream.company, loc)
+    retrial = behaviour.retrial
+    if retrial is not None and retrial.to_queue is not None:
+        where = ("streams", i, "behaviour") if "retrial" in own else ("behaviour",)
+        yield from _resolvable(s, retrial.to_queue, stream.company, (*where, "retrial", "to_queue"))
 
 
 def _resolvable(s: Scenario, ref: str, company: str | None, loc: Loc) -> Iterator[tuple[Loc, str]]:

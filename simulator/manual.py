@@ -4,7 +4,8 @@ The engine assigns nothing by itself in this mode. Whenever a chat starts waitin
 gets room, idle agents of that queue (a free slot, not already reaching for a chat) start a
 pickup, at most one per waiting chat not already being reached for; which idle agent notices
 first is chance. At the click the agent accepts the first chat of its Transferred list, else
-of its Queue list (oldest first, as the console shows them) — whatever is there by then.
+of its Queue list (by priority, then oldest, as the console shows them) that its skills and
+room allow — whatever is there by then.
 """
 
 from __future__ import annotations
@@ -70,7 +71,13 @@ class Pickups:
             self.dispatch(key)
 
     def _free(self, agent_id: str) -> bool:
-        return self.sim.engine.free_slots(agent_id) > 0 and agent_id not in self.picking
+        """Room, not reaching for a chat already, and a chat it may take (skills, weight)."""
+        engine = self.sim.engine
+        return (
+            engine.free_slots(agent_id) > 0
+            and agent_id not in self.picking
+            and engine.next_chat_for(agent_id) is not None
+        )
 
     def dispatch(self, key: str) -> None:
         waiting = self.sim.engine.queue_length(key)
@@ -90,8 +97,9 @@ class Pickups:
         self.inflight[key] -= 1
         engine = self.sim.engine
         if engine.free_slots(agent_id) > 0:
-            chats = engine.transferred_list(agent_id) or engine.queue_list(agent_id)
-            if chats:
-                self.sim.react(engine.accept(chats[0], agent_id))
+            chats = [*engine.transferred_list(agent_id), *engine.queue_list(agent_id)]
+            chat_id = next((c for c in chats if engine.may_accept(c, agent_id)), None)
+            if chat_id is not None:
+                self.sim.react(engine.accept(chat_id, agent_id))
         for queue in dict.fromkeys((key, *self.sim.seats[agent_id].queues)):
             self.dispatch(queue)

@@ -10,16 +10,18 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from tempfile import TemporaryDirectory
 from types import TracebackType
 from typing import Any, TypeVar
 
 from tqdm import tqdm
 
-from reports.log import events_to_frame, write_parquet
+from reports.log import load
 from reports.logmeta import LogMeta
+from reports.logstream import LogWriter
 
 from .driver import Simulation
 from .scenario import Scenario
@@ -39,15 +41,21 @@ class Task:
 
 
 def run_task(task: Task, progress: Callable[[float], None] | None = None) -> Summary:
-    """Simulate one replication and summarise it (in whatever process runs it)."""
-    result = Simulation(task.scenario, task.seed).run(progress)
-    log = events_to_frame(result.events)
-    if task.events_path is not None:
-        Path(task.events_path).parent.mkdir(parents=True, exist_ok=True)
+    """Simulate one replication and summarise it (in whatever process runs it).
+
+    The events stream to Parquet in batches as the run goes (to a scratch file when no output
+    folder was asked for); the summary then reads the file back, so no list of every event
+    object is ever held."""
+    with ExitStack() as stack:
+        path = task.events_path
+        if path is None:
+            path = str(Path(stack.enter_context(TemporaryDirectory())) / "events.parquet")
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
         meta = LogMeta.of_scenario(task.scenario, task.seed, task.index + 1)
-        write_parquet(log, task.events_path, meta)
-    levels = dict(task.levels) if task.levels is not None else LEVELS
-    return summarize(result, task.scenario, levels, log=log)
+        with LogWriter(path, meta) as writer:
+            result = Simulation(task.scenario, task.seed, log=writer).run(progress)
+        levels = dict(task.levels) if task.levels is not None else LEVELS
+        return summarize(result, task.scenario, levels, log=load(path))
 
 
 class Runner(AbstractContextManager["Runner"]):

@@ -1,8 +1,9 @@
 """Who is on duty when: shifts, staggered breaks and per-interval head counts, as toggles.
 
-Each simulated agent gets the list of times its duty flips. The driver replays those flips as
-engine commands (sign in, available, unavailable); the engine's own rules (such as the
-agent-gone grace) apply to them as they would to a real console.
+Each simulated agent gets the list of times its duty changes: on duty (None), off shift
+(``OFF_SHIFT``) or on a break in a presence state (Break, Lunch, ...). The driver replays those
+changes as engine commands (sign in, Available, the break's state, sign out); the engine's own
+rules (such as the agent-gone grace) apply to them as they would to a real console.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ import math
 from dataclasses import dataclass
 
 from .scenario import AgentGroup, Scenario, resolve_queue
+
+OFF_SHIFT = "off shift"
+Duty = str | None  # None: on duty; else OFF_SHIFT or the presence state of a break
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,16 +25,23 @@ class Seat:
     group: AgentGroup
     index: int
     queues: tuple[str, ...]
-    toggles: tuple[tuple[float, bool], ...]
+    toggles: tuple[tuple[float, Duty], ...]
+
+
+def duty(group: AgentGroup, index: int, t: float, interval: float) -> Duty:
+    shift = group.shift
+    if t < shift.start or (shift.end is not None and t >= shift.end):
+        return OFF_SHIFT
+    if index >= group.count_at(int(t // interval)):
+        return OFF_SHIFT
+    for b, start in _breaks(group, index):
+        if start <= t < start + b.duration:
+            return b.state
+    return None
 
 
 def on_duty(group: AgentGroup, index: int, t: float, interval: float) -> bool:
-    shift = group.shift
-    if t < shift.start or (shift.end is not None and t >= shift.end):
-        return False
-    if index >= group.count_at(int(t // interval)):
-        return False
-    return not any(start <= t < start + b.duration for b, start in _breaks(group, index))
+    return duty(group, index, t, interval) is None
 
 
 def _breaks(group: AgentGroup, index: int):
@@ -50,11 +61,11 @@ def _boundaries(group: AgentGroup, index: int, interval: float, end: float) -> l
 
 
 def toggles(group: AgentGroup, index: int, interval: float, end: float):
-    """(time, on duty) at every change of duty, starting off duty before t = 0."""
-    out: list[tuple[float, bool]] = []
-    state = False
+    """(time, duty) at every change of duty, starting off shift before t = 0."""
+    out: list[tuple[float, Duty]] = []
+    state: Duty = OFF_SHIFT
     for t in _boundaries(group, index, interval, end):
-        now = on_duty(group, index, t, interval)
+        now = duty(group, index, t, interval)
         if now != state:
             out.append((t, now))
             state = now

@@ -16,13 +16,18 @@ from zoneinfo import ZoneInfoNotFoundError
 from pydantic import AwareDatetime, Field, field_validator, model_validator
 
 from bridge.engine import SOURCES, BusinessHours, policy_named
+from bridge.engine.config import AWAY, PRESENCE_STATES
 from bridge.engine.ewt import estimators_named
 
 from .distributions import Distribution, Duration, Positive, Strict
+from .surveys import SurveySpec
 
 Probability = Annotated[float, Field(ge=0, le=1)]
 Rate = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Name = Annotated[str, Field(min_length=1, pattern=r"^[^/]+$")]
+Level = Annotated[int, Field(ge=0, le=10)]
+# Skill name -> proficiency level: what an agent holds, or the least a chat asks.
+Skills = dict[Annotated[str, Field(min_length=1)], Level]
 
 
 class Hours(Strict):
@@ -50,6 +55,14 @@ class Inactivity(Strict):
     close_after: Positive | None = None
 
 
+class Relax(Strict):
+    """After a chat waited ``after``, agents with at least ``level`` in each skill asked
+    qualify; ``level: null`` lets any agent of the queue take it."""
+
+    after: Positive
+    level: Level | None = None
+
+
 class QueueSpec(Strict):
     name: Name = "GENERAL"
     max_wait: Positive | None = None
@@ -59,6 +72,24 @@ class QueueSpec(Strict):
     # Where a handoff goes while the queue is closed; empty refuses it (queue_closed).
     closed_overflow: str | None = None
     inactivity: Inactivity | None = None
+    # Higher is served first (a stream's own priority counts if higher).
+    priority: int = 0
+    # Capacity units one chat of the queue takes (a complex queue can count as two chats).
+    weight: Annotated[int, Field(ge=1, le=10)] = 1
+    # Skills every chat of the queue requires, and how the requirement relaxes as it waits.
+    skills: Skills = {}
+    relax: list[Relax] = []
+    # After-chat work: the agent's slot stays held at most this long (or until Ready).
+    wrap_up: Positive | None = None
+
+    @model_validator(mode="after")
+    def _relax_in_order(self) -> QueueSpec:
+        afters = [step.after for step in self.relax]
+        if afters != sorted(set(afters)):
+            raise ValueError("relax steps need increasing 'after' times")
+        if self.relax and not self.skills:
+            raise ValueError("relax steps need skills to relax")
+        return self
 
 
 class Company(Strict):
@@ -73,6 +104,15 @@ class Transfer(Strict):
     to_queue: str
     # Work of the second agent; the stream's handle time when not given.
     handle_time: Distribution | None = None
+
+
+class Retrial(Strict):
+    """A user who abandoned (cancelled while waiting, or was closed unanswered) comes back
+    with this probability after ``delay``, to ``to_queue`` (default: the same queue)."""
+
+    probability: Probability
+    delay: Distribution
+    to_queue: str | None = None
 
 
 class UserMessages(Strict):
@@ -98,6 +138,11 @@ class Behaviour(Strict):
     # Probability that the agent raises a ticket of each kind (at most one per chat).
     tickets: dict[TicketKind, Probability] = {}
     messages: UserMessages | None = None
+    survey: SurveySpec | None = None  # post-chat survey answers (simulator.surveys)
+    # How long agents take over after-chat work (capped by the queue's wrap_up; without a
+    # distribution they use all of it).
+    wrap_up: Distribution | None = None
+    retrial: Retrial | None = None
 
     @field_validator("tickets")
     @classmethod
@@ -112,11 +157,33 @@ class Behaviour(Strict):
         return self.model_copy(update={k: getattr(override, k) for k in override.model_fields_set})
 
 
+Cv = Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]
+
+
+class Overdispersion(Strict):
+    """Random rate factors, gamma with mean 1: real arrival counts vary more than Poisson.
+
+    The stream's rate in an interval is multiplied by a factor drawn once per day (24 h from
+    ``start``) with coefficient of variation ``day_cv`` and by one drawn per interval with
+    ``interval_cv``. A slot expecting m chats then has Var/mean = 1 + m * c2, where
+    c2 = (1 + day_cv^2)(1 + interval_cv^2) - 1: what ``livechat-sim calibrate`` measures.
+    """
+
+    day_cv: Cv = 0.0
+    interval_cv: Cv = 0.0
+
+    @property
+    def excess(self) -> float:
+        """c2 above: the squared CV of the combined factor."""
+        return (1 + self.day_cv**2) * (1 + self.interval_cv**2) - 1
+
+
 class Stream(Strict):
     """Arrivals of one company, queue and source: a constant rate or a per-interval profile.
 
     ``profile`` lists chats per hour for consecutive intervals from ``start``; it repeats when
-    the horizon is longer (a 96-entry profile of 15-minute intervals is a day).
+    the horizon is longer (a 96-entry profile of 15-minute intervals is a day). The rates are
+    means: ``overdispersion`` (none: Poisson) scales them by random day and interval factors.
     """
 
     company: Name
@@ -124,7 +191,11 @@ class Stream(Strict):
     source: str = "self_service"
     rate: Rate | None = None
     profile: list[Rate] | None = Field(default=None, min_length=1)
+    overdispersion: Overdispersion | None = None
     behaviour: Behaviour | None = None
+    # What these chats ask of routing besides their queue's asks (VIPs, a language, a topic).
+    priority: int | None = None
+    skills: Skills = {}
 
     @field_validator("source")
     @classmethod
@@ -158,11 +229,30 @@ class Shift(Strict):
 
 
 class Break(Strict):
-    """A break of every agent of the group; agent i of n starts at ``start + i*stagger/n``."""
+    """A break of every agent of the group; agent i of n starts at ``start + i*stagger/n``.
+
+    The agent finishes the chats it holds, then spends the break in presence ``state``
+    (Break, Lunch, Training, Meeting, ...): the report counts it as shrinkage by reason."""
 
     start: Duration
     duration: Positive
     stagger: Duration = 0.0
+    state: str = "Break"
+
+
+class OfferBehaviour(Strict):
+    """How the group's agents answer offered chats (``routing.offers``): accept after a delay,
+    decline, or let the offer time out."""
+
+    accept_after: Distribution | None = None
+    decline_probability: Probability = 0.0
+    ignore_probability: Probability = 0.0
+
+    @model_validator(mode="after")
+    def _at_most_one(self) -> OfferBehaviour:
+        if self.decline_probability + self.ignore_probability > 1 + 1e-12:
+            raise ValueError("decline and ignore probabilities add up to more than 1")
+        return self
 
 
 class Disconnects(Strict):
@@ -189,6 +279,8 @@ class AgentGroup(Strict):
         default=None, min_length=1
     )
     disconnects: Disconnects | None = None
+    skills: Skills = {}
+    offers: OfferBehaviour = OfferBehaviour()
 
     def count_at(self, index: int) -> int:
         if isinstance(self.count, int):
@@ -198,6 +290,13 @@ class AgentGroup(Strict):
     @property
     def most(self) -> int:
         return self.count if isinstance(self.count, int) else max(self.count, default=0)
+
+
+class Offers(Strict):
+    timeout: Positive = 30.0
+    # Offers timed out in a row before the agent is set to ``missed_state``; none: never.
+    max_missed: Annotated[int, Field(ge=1)] | None = 3
+    missed_state: str = AWAY
 
 
 class Routing(Strict):
@@ -210,6 +309,15 @@ class Routing(Strict):
     system_messages: bool = True
     # The first is what users are told; the others are recorded for comparison.
     estimators: list[str] = Field(default_factory=lambda: ["recent_history", "queue_state"])
+    # Among agents with a chat's skills, the best level first (then the policy).
+    prefer_skill_level: bool = True
+    # Waiting time worth one priority level (none: strict priority).
+    priority_ageing: Positive | None = None
+    # Auto-accept with reservations: offers time out after ``timeout``.
+    offers: Offers | None = None
+    presence_states: list[str] = Field(default_factory=lambda: list(PRESENCE_STATES))
+    # A handoff from a customer who abandoned this recently counts as a retrial.
+    retrial_window: Positive | None = 3600.0
 
     @field_validator("policy")
     @classmethod

@@ -1,21 +1,24 @@
 """Agents' side of the run: coming on duty, winding down, and consoles that drop.
 
 Going off duty (shift end, break) is a wind-down, as agents do it: the agent lowers "available
-for N" to the chats still held, so nothing new arrives, and goes unavailable as the last one
-ends. Only a dropped console (``disconnects``) leaves chats behind: then the engine's
-agent-gone grace decides what happens to them.
+for N" to the units still held (chats, wrap-ups), so nothing new arrives, and once nothing is
+held takes the break's presence state (Break, Lunch, ...) or, at the end of the shift, signs
+out. Only a dropped console (``disconnects``) leaves chats behind: then the engine's agent-gone
+grace decides what happens to them.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .roster import Seat
+from .roster import OFF_SHIFT, Duty, Seat
 
 if TYPE_CHECKING:
     from simpy.events import Timeout
 
     from .driver import Simulation
+
+from bridge.engine.config import AVAILABLE, AWAY
 
 ROLES = ("IT Agent",)
 PERMISSIONS = ("ESChat_Agent",)
@@ -24,7 +27,7 @@ PERMISSIONS = ("ESChat_Agent",)
 class Staff:
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
-        self.leaving: set[str] = set()
+        self.leaving: dict[str, Duty] = {}  # agent -> where it goes once nothing is held
         pool = sim.pool
         self.names = {
             sid: (pool.first_names[i % len(pool.first_names)],
@@ -36,33 +39,54 @@ class Staff:
                 sim.after(at, self._duty, (seat, on))
 
     def _duty(self, event: Timeout) -> None:
-        seat, on = event.value
+        seat, duty = event.value
         engine, settle = self.sim.engine, self.sim.settle
-        if not on:
-            self.leaving.add(seat.id)
-            self._shrink(seat.id, engine.held_count(seat.id))
+        if duty is not None:
+            self.leaving[seat.id] = duty
+            self.wind_down(seat.id)
             return
-        self.leaving.discard(seat.id)
+        self.leaving.pop(seat.id, None)
         if not engine.is_signed_in(seat.id):
             first, last = self.names[seat.id]
-            settle(engine.sign_in(seat.id, first, last, seat.queues, ROLES, PERMISSIONS))
+            skills = dict(seat.group.skills) or None
+            settle(engine.sign_in(seat.id, first, last, seat.queues, ROLES, PERMISSIONS,
+                                  skills=skills))  # fmt: skip
             if seat.group.disconnects is not None:
                 self._next_drop(seat)
-        settle(engine.set_availability(seat.id, True, seat.group.capacity))
+        settle(engine.set_presence(seat.id, AVAILABLE, seat.group.capacity))
 
-    def _shrink(self, agent_id: str, keep: int) -> None:
-        """Offer only ``keep`` slots; with none left, become unavailable."""
-        engine = self.sim.engine
-        if keep >= 1:
-            self.sim.settle(engine.set_availability(agent_id, True, keep))
+    def wind_down(self, agent_id: str) -> None:
+        """At the end of duty: offer only the units still held, or, holding no chat, take the
+        break's presence state (Away at the end of the shift); holding nothing, go."""
+        engine, settle = self.sim.engine, self.sim.settle
+        if not engine.is_signed_in(agent_id):
+            return
+        if engine.held_count(agent_id) == 0:
+            settle(engine.set_presence(agent_id, self._state(agent_id)))
+        elif engine.held_units(agent_id) >= 1:
+            settle(engine.set_availability(agent_id, True, engine.held_units(agent_id)))
+        self.done(agent_id)
+
+    def releasing(self, agent_id: str, units: int) -> None:
+        """Called just before a leaving agent ends or passes on a chat of ``units``: so that the
+        units it frees are not given a new chat."""
+        engine, settle = self.sim.engine, self.sim.settle
+        if engine.held_count(agent_id) <= 1:
+            settle(engine.set_presence(agent_id, self._state(agent_id)))
         else:
-            self.leaving.discard(agent_id)
-            self.sim.settle(engine.set_availability(agent_id, False))
+            settle(engine.set_availability(agent_id, True, engine.held_units(agent_id) - units))
 
-    def releasing(self, agent_id: str) -> None:
-        """Called just before a leaving agent ends or passes on a chat."""
-        if agent_id in self.leaving:
-            self._shrink(agent_id, self.sim.engine.held_count(agent_id) - 1)
+    def done(self, agent_id: str) -> None:
+        """Holding nothing (chats, wrap-ups, offers), a leaving agent is gone: signed out at
+        the end of its shift, else in its break's state already."""
+        engine = self.sim.engine
+        gone = agent_id in self.leaving and engine.held_units(agent_id) == 0
+        if gone and self.leaving.pop(agent_id) == OFF_SHIFT:
+            self.sim.settle(engine.sign_out(agent_id))
+
+    def _state(self, agent_id: str) -> str:
+        duty = self.leaving[agent_id]
+        return AWAY if duty == OFF_SHIFT else duty  # type: ignore[return-value]
 
     def _next_drop(self, seat: Seat) -> None:
         rate = seat.group.disconnects.per_hour / 3600.0  # type: ignore[union-attr]

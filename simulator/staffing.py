@@ -252,9 +252,9 @@ def plan_staffing(
                      "kept and left out of the agent-hours")  # fmt: skip
     if search.best is None:
         notes.append(f"the target was not met within {max_rounds} rounds (raise --max-rounds)")
-        return StaffingPlan(search.counts, search.seeded, _offered(s), _by_interval(s, cells),
+        return StaffingPlan(search.counts, search.seeded, _offered(s), by_interval(s, cells),
                             False, rounds, target, notes, search.first)  # fmt: skip
-    return StaffingPlan(search.best[1], search.seeded, _offered(s), _by_interval(s, search.best[2]),
+    return StaffingPlan(search.best[1], search.seeded, _offered(s), by_interval(s, search.best[2]),
                         True, rounds, target, notes, search.first)  # fmt: skip
 
 
@@ -270,7 +270,7 @@ def _offered(s: Scenario) -> list[float]:
 _SHOWN = ("service_level", "service_level_ci", "abandonment")
 
 
-def _by_interval(s: Scenario, cells: pd.DataFrame) -> pd.DataFrame:
+def by_interval(s: Scenario, cells: pd.DataFrame) -> pd.DataFrame:
     """Per interval index: chats (mean per run), volume-weighted SL (and CI) and abandonment."""
     if cells.empty:
         return pd.DataFrame(columns=["volume", *_SHOWN])

@@ -30,6 +30,7 @@ from reports.metrics import (
     occupancy_table,
 )
 from reports.options import scored
+from reports.routing import ROUTING_LEVELS, routing_tables, uses_routing_model, with_routing
 
 from .driver import RunResult
 from .scenario import Scenario
@@ -42,7 +43,18 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "interval": ("interval",),
 }
 STAFFING_LEVEL = {"queue_interval": ("queue", "interval")}
-KEY_COLUMNS = ("company", "queue", "source", "interval", "group", "estimator")
+KEY_COLUMNS = (
+    "company",
+    "queue",
+    "source",
+    "interval",
+    "group",
+    "estimator",
+    *ROUTING_LEVELS,
+    "state",
+    "outcome",
+    "reason",
+)
 # Columns that are counts: a replication with no row for a group had zero of them. Every other
 # KPI (waits, ratios, occupancy) has no value there and is averaged over the runs that have one.
 ZERO_WHEN_ABSENT = frozenset(
@@ -81,6 +93,9 @@ def summarize(
     levels = LEVELS if levels is None else levels
     log = events_to_frame(result.events) if log is None else log
     facts = chat_facts(log, scenario.interval)
+    routed = levels is LEVELS and uses_routing_model(log)
+    if routed or any(set(by) & set(ROUTING_LEVELS) for by in levels.values()):
+        facts = with_routing(facts, log)
     occupancy = any(set(by) <= {"interval"} for by in levels.values())
     end = scenario.horizon + scenario.cooldown  # the run's end, not its last event
     agents = agent_interval_facts(log, scenario.interval, result.default_capacity, end) if (
@@ -98,6 +113,8 @@ def summarize(
     if "queue" in tables:
         refused = pd.Series(result.refused, dtype=float)
         tables["queue"]["refused"] = tables["queue"]["queue"].astype(str).map(refused).fillna(0)
+    if routed:  # per priority, skill set and contact; presence time, offers, wrap-up
+        tables.update(routing_tables(log, facts, target, end))
     if levels is LEVELS and agents is not None:
         groups = agents["agent_id"].astype(str).map(result.agent_groups).fillna("(other)")
         grouped = agents.assign(group=pd.Categorical(groups.to_numpy()))
@@ -107,7 +124,7 @@ def summarize(
     counters = {
         "arrivals": float(result.arrivals),
         "refused": float(sum(result.refused.values())),
-        "events": float(len(result.events)),
+        "events": float(result.logged),
         "wall_s": result.wall,
         "chats_per_s": result.arrivals / result.wall if result.wall > 0 else math.nan,
     }

@@ -27,12 +27,14 @@ class ChatRecord:
     scenario variants compare like with like (common random numbers).
     """
 
-    __slots__ = ("agent", "cancels", "id", "leg", "next_work", "patience", "pending", "silent",
-                 "ticket", "users", "work")  # fmt: skip
+    __slots__ = ("agent", "cancels", "customer", "id", "leg", "next_work", "patience", "pending",
+                 "silent", "ticket", "users", "work", "wrap")  # fmt: skip
 
-    def __init__(self, chat_id: str, users: Users) -> None:
+    def __init__(self, chat_id: str, users: Users, customer: str = "") -> None:
         self.id = chat_id
         self.users = users
+        self.customer = customer  # a retrial comes back as the same customer
+        self.wrap: float | None = None  # after-chat work this chat takes (None: all allowed)
         self.work: float = 0.0  # remaining work of the current leg
         self.patience: float | None = None
         self.next_work: float | None = None  # work of a second leg after a transfer
@@ -63,11 +65,20 @@ class Users:
     ticket_cum: tuple[float, ...]
     message_every: Sampler | None
     silent_p: float
+    priority: int | None = None
+    skills: dict[str, int] | None = None
+    wrap: Sampler | None = None
+    retrial_p: float = 0.0
+    retrial_delay: Sampler | None = None
+    retry_queue: str | None = None  # engine key the user comes back to (None: the same)
+    retry: Users | None = None  # the same stream's users coming back (their own random stream)
 
     def plan(self, rec: ChatRecord) -> None:
         """Draw everything this user and their chat will do, now, in arrival order."""
         draw = self.draw
         rec.work = self.handle()
+        if self.wrap is not None:
+            rec.wrap = self.wrap()
         if self.patience is not None:
             rec.patience = self.patience()
         if self.cancel_after_assign and draw() < self.cancel_after_assign:
@@ -95,6 +106,7 @@ def compile_users(
         transfer_handle = transfer.handle_time.sampler(rng) if transfer.handle_time else handle
     kinds = tuple(k for k, p in b.tickets.items() if p > 0)
     key = resolve_queue(scenario, stream.queue, stream.company)
+    retrial = b.retrial
     return Users(
         company=stream.company,
         queue=key,
@@ -113,6 +125,16 @@ def compile_users(
         ticket_cum=tuple(accumulate(b.tickets[k] for k in kinds)),
         message_every=b.messages.every.sampler(chatter) if b.messages is not None else None,
         silent_p=b.messages.silent_probability if b.messages is not None else 0.0,
+        priority=stream.priority,
+        skills=dict(stream.skills) or None,
+        wrap=b.wrap_up.sampler(rng) if b.wrap_up is not None else None,
+        retrial_p=retrial.probability if retrial is not None else 0.0,
+        retrial_delay=retrial.delay.sampler(rng) if retrial is not None else None,
+        retry_queue=(
+            resolve_queue(scenario, retrial.to_queue, stream.company)
+            if retrial is not None and retrial.to_queue is not None
+            else None
+        ),
     )
 
 
@@ -188,3 +210,24 @@ class Desk:
 
 def _work(rec: ChatRecord) -> float:
     return rec.work
+
+
+def retrying_users(
+    scenario: Scenario,
+    stream: Stream,
+    first: Users,
+    rng: random.Random,
+    chatter: random.Random,
+) -> Users | None:
+    """The stream's users coming back after abandoning: the same behaviour on their own random
+    stream (so retrials leave first contacts' draws alone), to the retrial queue if one is
+    set. A retrial that abandons may come back again."""
+    if not first.retrial_p:
+        return None
+    again = compile_users(scenario, stream, rng, chatter)
+    if first.retry_queue is not None:
+        again.queue = first.retry_queue
+        again.queue_name = first.retry_queue.partition("/")[2]
+        again.company = first.retry_queue.partition("/")[0]
+    again.retry = again
+    return again

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.slow
 # Commands not run, by how they start, and why.
 EXCLUDED = {
     "make test": "runs the whole suite, this test included (it would run itself)",
-    "make bench": "the four benchmarks: minutes of full load on every core, measuring not checking",
+    "make bench": "the benchmarks: minutes of full load on every core, measuring not checking",
     "xdg-open": "opens a desktop browser",
     "websocat": "a third-party WebSocket client, not installed by the project",
     ".venv/bin/python benchmarks/": "a benchmark: tens of seconds of full load, measuring only",

@@ -156,8 +156,10 @@ class AgentClient(OwnsTransport):
         answer = await self._call("POST", f"/chats/{chat_id}/transfer", body)
         return ActionOut.model_validate(answer)
 
-    async def end(self, chat_id: str) -> ActionOut:
-        return ActionOut.model_validate(await self._call("POST", f"/chats/{chat_id}/end"))
+    async def end(self, chat_id: str, *, send_transcript: bool = False) -> ActionOut:
+        """End Chat; ``send_transcript`` also mails the user the transcript (issue 16)."""
+        body = {"send_transcript": True} if send_transcript else None
+        return ActionOut.model_validate(await self._call("POST", f"/chats/{chat_id}/end", body))
 
     async def abandon(self, chat_id: str, *, confirm: bool = False) -> ActionOut:
         body = {"confirm": confirm}

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from . import errors as err
 from . import events as ev
-from .config import queue_key
+from .config import QueueConfig, queue_key
 from .model import ASSIGNED, CLOSED, Agent, Chat, distinct
 from .state import State
 
@@ -83,15 +83,16 @@ class Checks:
             raise err.UnknownQueue(f"no support queue {key!r}")
         return key
 
-    def landing(self, company: str, queue: str | None, now: float) -> tuple[str, str]:
-        """The queue a handoff names, and where it lands: there, or its overflow while closed."""
+    def landing(self, company: str, queue: str | None, now: float) -> tuple[str, str, QueueConfig]:
+        """The queue a handoff names, and where it lands (there, or its overflow while closed)
+        with the rules of that queue."""
         key = self.known_queue(queue_key(company, queue))
         target, seen = key, {key}
         while True:  # follow closed overflows until a queue is open
             rules = self.state.rules_for(target)
             hours = rules.hours
             if hours is None or hours.is_open(now):
-                return key, target
+                return key, target, rules
             target = rules.closed_overflow  # type: ignore[assignment]
             if target is None or target in seen:
                 raise err.QueueClosed(f"support queue {key!r} is closed now")
@@ -119,6 +120,7 @@ def same_profile(agent: Agent, e: ev.AgentSignedIn) -> bool:
         agent.queues,
         agent.roles,
         agent.permissions,
+        agent.skills,
     ) == (
         e.first_name,
         e.last_name,
@@ -126,4 +128,5 @@ def same_profile(agent: Agent, e: ev.AgentSignedIn) -> bool:
         distinct(e.queues),
         frozenset(e.roles),
         frozenset(e.permissions),
+        e.skills or {},
     )

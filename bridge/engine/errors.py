@@ -97,3 +97,62 @@ class InvalidCommand(LivechatError):
     """The command's arguments contradict each other or the domain (e.g. transfer to oneself)."""
 
     code = "invalid_command"
+
+
+# --- conversation (issue 16): typing, receipts, surveys, offline messages ---
+
+
+class SurveyNotOpen(WrongState):
+    """No survey to answer: the chat has not ended, no agent handled it, or the window passed."""
+
+    code = "survey_not_open"
+
+
+class SurveyAlreadyAnswered(WrongState):
+    code = "survey_already_answered"
+
+
+class InvalidRating(LivechatError):
+    code = "invalid_rating"
+
+
+class QueueOnline(WrongState):
+    """An offline message for a queue that is open with an agent present: start a chat."""
+
+    code = "queue_online"
+
+
+class OfflineMessagesOff(LivechatError):
+    """The queue's configuration takes no offline messages."""
+
+    code = "offline_messages_off"
+
+
+class NotSupervisor(NotPermitted):
+    """Supervision needs the supervisor role (``supervision.role``) besides Live Chat's."""
+
+    code = "not_supervisor"
+
+
+class AlreadyJoined(WrongState):
+    """The supervisor barged into this chat already (and it has not changed hands since)."""
+
+    code = "already_joined"
+
+
+class NotJoined(WrongState):
+    """A supervisor writes to the user only after barging in, while the same agent holds it."""
+
+    code = "not_joined"
+
+
+class SkillsMissing(OutOfReach):
+    """The agent lacks a skill (at the level asked now) that the waiting chat requires."""
+
+    code = "skills_missing"
+
+
+class NoOffer(WrongState):
+    """The chat is not offered to this agent (never, or the offer ended)."""
+
+    code = "no_offer"

@@ -61,6 +61,15 @@ class ChatOpened(Event):
     customer_id: str | None = None
     question: str = ""
     detail: dict[str, Any] | None = None
+    # What routing asks of it: its priority (the highest of its own, its source's, its
+    # context's and its arrival queue's; it keeps it when it moves), the skills it asks itself
+    # (each queue it waits in adds its own), the skills it needs in the arrival queue (for the
+    # record: reports group by them), and the same customer's recently abandoned chat it retries.
+    priority: int = 0
+    skills: dict[str, int] | None = None
+    retrial_of: str | None = None
+    needs: dict[str, int] | None = None
+    version: ClassVar[int] = 2  # v1 had no priority, skills, retrial_of or needs
 
 
 @dataclass(slots=True)
@@ -78,7 +87,40 @@ class ChatAssigned(Event):
     chat_id: str
     agent_id: str
     waited: float
-    how: str = "auto"  # "auto" (auto-accept) or "manual" (the agent clicked Accept)
+    # "auto" (auto-accept), "manual" (the agent clicked Accept in the Queue) or "offer" (the
+    # agent accepted the chat offered to it)
+    how: str = "auto"
+
+
+@dataclass(slots=True)
+class ChatRelaxed(Event):
+    """The chat waited long enough for its queue's relaxation ``step``: from now on agents
+    whose level of each required skill is at least ``level`` qualify (None: any agent)."""
+
+    chat_id: str
+    step: int
+    level: int | None
+
+
+@dataclass(slots=True)
+class ChatOffered(Event):
+    """Auto-accept with reservations: the chat is held for ``agent_id`` until ``until`` (log
+    time); it keeps its place in the queue meanwhile."""
+
+    chat_id: str
+    agent_id: str
+    until: float
+
+
+@dataclass(slots=True)
+class OfferEnded(Event):
+    """An offer that was not accepted: ``declined`` (with the agent's reason), ``timed_out``,
+    or ``withdrawn`` (the agent left or changed state, the user cancelled, a timer moved it)."""
+
+    chat_id: str
+    agent_id: str
+    outcome: str
+    reason: str = ""
 
 
 @dataclass(slots=True)
@@ -213,14 +255,37 @@ class AgentSignedIn(Event):
     screen_name: str | None = None
     # Whether an agent stream was open when a signed-out agent signed in (v1 rows: always).
     connected: bool = True
-    version: ClassVar[int] = 2  # v1 had no ``connected``: a sign-in counted as connected
+    skills: dict[str, int] | None = None  # skill -> proficiency level
+    # v1 had no ``connected`` (a sign-in counted as connected); v2 had no ``skills``
+    version: ClassVar[int] = 3
 
 
 @dataclass(slots=True)
 class AgentAvailabilityChanged(Event):
+    """Presence state (``Available`` takes chats, for ``capacity`` units) and its reason."""
+
     agent_id: str
     available: bool
     capacity: int
+    status: str = "Available"
+    version: ClassVar[int] = 2  # v1 had no status: Available, or Away when unavailable
+
+
+@dataclass(slots=True)
+class WrapUpStarted(Event):
+    """After-chat work: the agent's units for the closed chat stay held until Ready or
+    ``until`` (log time; None: until Ready)."""
+
+    chat_id: str
+    agent_id: str
+    until: float | None
+
+
+@dataclass(slots=True)
+class WrapUpEnded(Event):
+    chat_id: str
+    agent_id: str
+    how: str  # ready, timeout, signed_out or agent_gone
 
 
 @dataclass(slots=True)
@@ -255,6 +320,150 @@ class AgentLeaseExpired(Event):
     agent_id: str
 
 
+# --- conversation (issue 16) ---
+
+
+@dataclass(slots=True)
+class TranscriptRequested(Event):
+    """Someone asked for the chat's transcript by email; the mailer sends it after this commits.
+
+    ``by`` is ``"user"`` or ``"agent"`` (then ``agent_id`` says who); ``to`` the address."""
+
+    chat_id: str
+    agent_id: str | None
+    by: str
+    to: str
+
+
+@dataclass(slots=True)
+class TranscriptSent(Event):
+    """The SMTP server accepted the transcript asked for by the row ``request_seq``."""
+
+    chat_id: str
+    request_seq: int
+    to: str
+    attempts: int
+
+
+@dataclass(slots=True)
+class TranscriptFailed(Event):
+    """The mailer gave up on the request ``request_seq`` (every retry failed)."""
+
+    chat_id: str
+    request_seq: int
+    to: str
+    attempts: int
+    reason: str
+
+
+@dataclass(slots=True)
+class ScreenShareOffered(Event):
+    """The agent posted a screen-share / remote-session link from the configured provider."""
+
+    chat_id: str
+    n: int
+    agent_id: str
+    url: str
+
+
+@dataclass(slots=True)
+class MessagesRead(Event):
+    """One side of the chat has read the other's messages up to number ``up_to`` (the per-chat
+    ``n``). ``reader`` is ``"user"`` or ``"agent"`` (then ``agent_id`` says who). Kept in the log
+    (unlike typing) because reports and a reopened page need it."""
+
+    chat_id: str
+    agent_id: str | None
+    reader: str
+    up_to: int
+
+
+@dataclass(slots=True)
+class SurveyAnswered(Event):
+    """The post-chat survey (CSAT): a 1-5 rating with an optional comment, once per chat.
+
+    ``agent_id`` is the agent who held the chat when it closed and ``queue`` the queue it was
+    in, so reports group by them without a join; ``by`` is ``"user"`` or ``"virtual_agent"``."""
+
+    chat_id: str
+    agent_id: str
+    queue: str
+    rating: int
+    comment: str
+    by: str
+
+
+@dataclass(slots=True)
+class OfflineMessageLeft(Event):
+    """A user left a message for a queue that was closed or had no agent; it became a ticket.
+
+    Not a chat (no ``chat_id``): ``message_id`` names it; ``reason`` is ``closed`` or
+    ``no_agent``; ``ticket_id``/``kind`` the ITSM ticket it was filed as."""
+
+    message_id: str
+    company: str
+    queue: str
+    customer_id: str
+    reason: str
+    ticket_id: str
+    kind: str
+    source: str
+
+
+# Supervision (issue 16 item 7): ``agent_id`` is always the supervisor who acted.
+
+
+@dataclass(slots=True)
+class SupervisorMonitored(Event):
+    """A supervisor opened the chat's live stream (the audit trail of who read what)."""
+
+    chat_id: str
+    agent_id: str
+
+
+@dataclass(slots=True)
+class SupervisorWhispered(Event):
+    """A supervisor's note to the agent holding the chat: that agent sees it, the user never
+    (not on the user's stream, in callbacks or in Bot Framework activities)."""
+
+    chat_id: str
+    n: int
+    agent_id: str
+    to_agent: str
+    text: str
+
+
+@dataclass(slots=True)
+class SupervisorJoined(Event):
+    """A supervisor barged into the chat ``holder`` holds: the user is told, and the supervisor
+    may now write to the user until the chat changes hands."""
+
+    chat_id: str
+    agent_id: str
+    holder: str
+
+
+@dataclass(slots=True)
+class SupervisorTookOver(Event):
+    """A supervisor took the chat (from ``from_agent``, or from its queue when None)."""
+
+    chat_id: str
+    agent_id: str
+    from_agent: str | None
+
+
+@dataclass(slots=True)
+class SupervisorReassigned(Event):
+    """A supervisor moved the chat to another agent or support queue (exactly one is set)."""
+
+    chat_id: str
+    agent_id: str
+    from_agent: str | None
+    to_agent: str | None
+    to_queue: str | None
+    note: str = ""
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.__name__: cls
     for cls in (
@@ -281,6 +490,23 @@ EVENT_TYPES: dict[str, type[Event]] = {
         AgentSignedOut,
         AgentLeaseRenewed,
         AgentLeaseExpired,
+        SupervisorMonitored,
+        SupervisorWhispered,
+        SupervisorJoined,
+        SupervisorTookOver,
+        SupervisorReassigned,
+        MessagesRead,
+        SurveyAnswered,
+        OfflineMessageLeft,
+        TranscriptRequested,
+        TranscriptSent,
+        TranscriptFailed,
+        ScreenShareOffered,
+        ChatRelaxed,
+        ChatOffered,
+        OfferEnded,
+        WrapUpStarted,
+        WrapUpEnded,
     )
 }
 
@@ -298,7 +524,28 @@ def _v1_signed_in_connected(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, "payload": {**(row.get("payload") or {}), "connected": True}}
 
 
+def _payload_defaults(**defaults: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """An upcaster that adds fields with the values old rows meant."""
+
+    def upgrade(row: dict[str, Any]) -> dict[str, Any]:
+        return {**row, "payload": {**defaults, **(row.get("payload") or {})}}
+
+    return upgrade
+
+
+def _v1_availability_status(row: dict[str, Any]) -> dict[str, Any]:
+    """Before v2 an agent was available or not: Available, or Away."""
+    payload = dict(row.get("payload") or {})
+    payload.setdefault("status", "Available" if payload.get("available") else "Away")
+    return {**row, "payload": payload}
+
+
 UPCASTERS[(AgentSignedIn.__name__, 1)] = _v1_signed_in_connected
+UPCASTERS[(AgentSignedIn.__name__, 2)] = _payload_defaults(skills=None)
+UPCASTERS[(ChatOpened.__name__, 1)] = _payload_defaults(
+    priority=0, skills=None, retrial_of=None, needs=None
+)
+UPCASTERS[(AgentAvailabilityChanged.__name__, 1)] = _v1_availability_status
 
 
 def to_row(event: Event, seq: int | None = None) -> dict[str, Any]:

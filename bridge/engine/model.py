@@ -6,7 +6,8 @@ from collections import OrderedDict, deque
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from .config import QueueConfig
+from .config import AVAILABLE, QueueConfig
+from .skills import Requirement
 
 QUEUED = "queued"
 ASSIGNED = "assigned"
@@ -21,6 +22,12 @@ def is_permitted(roles: Collection[str], permissions: Collection[str]) -> bool:
     return IT_AGENT_ROLE in roles and CHAT_PERMISSION in permissions
 
 
+def is_there(signed_in: Any, connected: Any, leased: Any) -> Any:
+    """Signed in, with an open agent stream or an unexpired heartbeat lease: the agent keeps
+    its chats (whatever its presence state); losing this starts the agent-gone grace."""
+    return signed_in & (connected | leased)
+
+
 def is_present(signed_in: Any, available: Any, connected: Any, leased: Any) -> Any:
     """The one rule of presence: signed in, available, and there — an open agent stream or an
     unexpired heartbeat lease. Never a one-off request: both ways in end by themselves.
@@ -28,7 +35,7 @@ def is_present(signed_in: Any, available: Any, connected: Any, leased: Any) -> A
     Written with ``&``/``|`` so that it takes plain bools (the engine) and boolean arrays alike
     (the reports' agent facts apply the same rule to a whole log at once).
     """
-    return signed_in & available & (connected | leased)
+    return available & is_there(signed_in, connected, leased)
 
 
 class Chat:
@@ -43,17 +50,30 @@ class Chat:
         "enqueued_at",
         "front",
         "id",
+        "lane",
         "last_user_at",
         "n",
+        "needs",
+        "offer_to",
+        "offers",
+        "own_needs",
+        "own_priority",
+        "passed",
+        "priority",
         "queue",
+        "rank",
+        "req",
+        "retrial_of",
         "source",
         "state",
+        "step",
         "stint",
         "target_agent",
         "tickets",
         "transferred",
         "user_cancelled",
         "watch",
+        "weight",
     )
 
     def __init__(self, chat_id: str, source: str, company: str, queue: str, at: float) -> None:
@@ -71,6 +91,7 @@ class Chat:
         self.front = False  # waits in the front lane (requeued after an agent left)
         self.user_cancelled = False
         self.customer_id: str | None = None
+        self.retrial_of: str | None = None  # the same customer's abandoned chat, if recent
         self.closed_reason: str | None = None
         self.tickets: dict[str, str] = {}  # ticket id -> status
         self.n = 0  # last per-chat sequence number used
@@ -78,17 +99,35 @@ class Chat:
         self.last_user_at = at
         self.watch = 0  # bumps when the user speaks, is assigned or warned; stale timers compare
         self.agents_seen: list[str] = []
+        # Routing: the handoff's own asks. What they are in the current queue (priority, needs:
+        # required skills before relaxation, req: after ``step`` steps, weight, rank: order in
+        # the queue, lower first; passed: agents who declined or missed it while it waits; lane:
+        # where it waits, a cache left out of snapshots) is set by ``State._enqueue``, which
+        # every chat goes through as it opens.
+        self.own_priority = 0
+        self.own_needs: Requirement = ()
+        self.offer_to: str | None = None  # reserved for this agent's Accept (offers)
+        self.offers = 0  # bumps per offer; stale offer timers compare it
+        self.priority: int
+        self.needs: Requirement
+        self.req: Requirement
+        self.step: int
+        self.weight: int
+        self.rank: tuple[float, ...]
+        self.passed: set[str] | None
+        self.lane: Lane | None
 
     def snapshot(self) -> dict[str, object]:
-        return {name: _copy(getattr(self, name)) for name in self.__slots__}
+        return {name: _copy(getattr(self, name)) for name in self.__slots__ if name != "lane"}
 
 
 class Agent:
     """An agent's profile and chats, plus flags derived from the profile by ``refresh``.
 
-    The derived flags (``permitted``, ``present``, ``serving``, ``accepting``, ``display_name``,
-    ``joined_text``) are plain attributes rather than properties: routing reads them on every
-    assignment.
+    The derived flags (``permitted``, ``present``, ``serving``, ``accepting``, ``keeping``,
+    ``display_name``, ``joined_text``) are plain attributes rather than properties: routing
+    reads them on every assignment. Capacity is in units: ``load`` counts the weights of the
+    chats held, offered to the agent and in wrap-up.
     """
 
     __slots__ = (
@@ -105,10 +144,14 @@ class Agent:
         "id",
         "inbox",
         "joined_text",
+        "keeping",
         "last_name",
         "lease_until",
         "leases",
         "listed",
+        "load",
+        "missed",
+        "offers",
         "permissions",
         "permitted",
         "present",
@@ -117,7 +160,11 @@ class Agent:
         "screen_name",
         "serving",
         "signed_in",
+        "skills",
+        "status",
+        "status_since",
         "touched",
+        "wraps",
     )
     # Derived or cached: left out of snapshots, which hold the state proper.
     DERIVED = frozenset(
@@ -126,6 +173,7 @@ class Agent:
             "display_name",
             "homes",
             "joined_text",
+            "keeping",
             "listed",
             "permitted",
             "present",
@@ -148,6 +196,13 @@ class Agent:
         self.lease_until: float | None = None  # a heartbeat's lease keeps the agent there until
         self.leases = 0  # bumps with each renewal; stale lease timers compare it
         self.capacity = 0
+        self.status = AVAILABLE  # the presence state; ``available`` is status == Available
+        self.status_since = 0.0
+        self.skills: dict[str, int] = {}  # skill -> proficiency level
+        self.load = 0  # capacity units in use: chats held, offered and in wrap-up
+        self.offers: dict[str, None] = {}  # chats offered to the agent, awaiting Accept
+        self.wraps: dict[str, float | None] = {}  # chats in wrap-up -> when it times out
+        self.missed = 0  # offers timed out in a row
         self.chats: dict[str, None] = {}  # My chats, in acceptance order
         self.inbox: dict[str, None] = {}  # chats transferred to this agent by name
         self.touched = 0  # order of last assignment, release or availability change
@@ -167,10 +222,15 @@ class Agent:
         self.present = is_present(self.signed_in, self.available, self.connected, leased)
         self.serving = self.present and self.permitted  # only such agents receive chats
         self.accepting = self.serving and auto_accept  # gets chats without a click
+        # Keeps its chats: there and permitted, in any presence state (else the grace runs).
+        self.keeping = self.permitted and is_there(self.signed_in, self.connected, leased)
 
     @property
     def free_slots(self) -> int:
-        return self.capacity - len(self.chats) if self.serving else 0
+        return self.capacity - self.load if self.serving else 0
+
+    def fits(self, weight: int) -> bool:
+        return self.load + weight <= self.capacity
 
     def snapshot(self) -> dict[str, object]:
         return {
@@ -178,20 +238,42 @@ class Agent:
         }
 
 
+class Lane:
+    """Chats of one queue that share a band (front lane or not), a priority and a skill
+    requirement: FIFO, each id mapped to its rank (lower goes first)."""
+
+    __slots__ = ("chats", "front", "needs", "priority")
+
+    def __init__(self, front: bool, priority: int, needs: Requirement) -> None:
+        self.front = front
+        self.priority = priority
+        self.needs = needs
+        # OrderedDicts, not dicts: a dict used as a FIFO keeps the holes its removed heads leave
+        # and skips them on every ``next(iter(...))``, which makes draining a long queue O(n²).
+        self.chats: OrderedDict[str, tuple[float, ...]] = OrderedDict()
+
+    def order(self) -> tuple[int, int, Requirement]:
+        return (0 if self.front else 1, -self.priority, self.needs)
+
+
 class Queue:
-    """One support queue: two FIFO lanes (front lane for requeued chats) and its free agents."""
+    """One support queue: lanes of waiting chats (front lane for requeued chats, higher
+    priorities first), and its free agents."""
 
     __slots__ = (
+        "_lanes",
         "company",
         "free",
-        "front",
         "handles",
         "key",
+        "lanes",
         "n_transferred",
         "name",
+        "plain",
         "rules",
+        "size",
         "slots",
-        "waiting",
+        "strict",
         "waits",
     )
 
@@ -201,14 +283,17 @@ class Queue:
         history: int = 10,
         handle_history: int = 50,
         rules: QueueConfig | None = None,
+        strict: bool = True,
     ) -> None:
         self.key = key
         self.rules = rules or QueueConfig()  # the queue's timers and hours, looked up once
         self.company, _, self.name = key.partition("/")
-        # OrderedDicts, not dicts: a dict used as a FIFO keeps the holes its removed heads leave
-        # and skips them on every ``next(iter(...))``, which makes draining a long queue O(n²).
-        self.front: OrderedDict[str, None] = OrderedDict()
-        self.waiting: OrderedDict[str, None] = OrderedDict()
+        # Strict priority (no ageing): the first lane in order with a chat holds the best one.
+        self.strict = strict
+        self._lanes: dict[tuple[bool, int, Requirement], Lane] = {}
+        self.lanes: list[Lane] = []  # in lane order: front band, then priority, then skills
+        self.plain: Lane | None = None  # the lane of priority 0 and no skills (the fast path)
+        self.size = 0
         self.n_transferred = 0
         # Auto-accepting agents with a free slot, least recently touched first.
         self.free: OrderedDict[str, Agent] = OrderedDict()
@@ -217,23 +302,49 @@ class Queue:
         self.handles: deque[float] = deque(maxlen=handle_history)  # recent handle times
 
     def __len__(self) -> int:
-        return len(self.front) + len(self.waiting)
+        return self.size
 
-    def head(self) -> str | None:
-        if self.front:
-            return next(iter(self.front))
-        if self.waiting:
-            return next(iter(self.waiting))
-        return None
+    def lane(self, front: bool, priority: int, needs: Requirement) -> Lane:
+        key = (front, priority, needs)
+        lane = self._lanes.get(key)
+        if lane is None:
+            lane = self._lanes[key] = Lane(front, priority, needs)
+            self.lanes.append(lane)
+            self.lanes.sort(key=Lane.order)
+            if not (front or priority or needs):
+                self.plain = lane
+        return lane
 
-    def position(self, chat_id: str) -> int:
-        """1-based place: the front lane first (raises ValueError if the chat does not wait)."""
-        if chat_id in self.front:
-            return list(self.front).index(chat_id) + 1
-        return len(self.front) + list(self.waiting).index(chat_id) + 1
+    def position(self, chat_id: str, rank: tuple[float, ...]) -> int:
+        """1-based place: how many waiting chats rank before this one, plus one."""
+        ahead = 0
+        for lane in self.lanes:
+            for r in lane.chats.values():
+                if r >= rank:
+                    break  # ranks rise along a lane
+                ahead += 1
+        return ahead + 1
+
+    def back_position(self, chat: Chat) -> int:
+        """The place of a chat that just started waiting (the newest of its lane). Strict
+        priority needs only lane sizes: every chat of a lane before or level with its own is
+        ahead (they all waited longer)."""
+        if len(self.lanes) == 1:
+            return self.size
+        if not self.strict:
+            return self.position(chat.id, chat.rank)
+        band = (0 if chat.front else 1, -chat.priority)
+        return sum(len(lane.chats) for lane in self.lanes if lane.order()[:2] <= band)
 
     def ordered(self) -> list[str]:
-        return [*self.front, *self.waiting]
+        """Waiting chats in the order they will be served (as far as skills allow)."""
+        lanes = self.lanes
+        if len(lanes) == 1 or (
+            self.strict and len({(x.front, x.priority) for x in lanes}) == len(lanes)
+        ):
+            return [c for lane in lanes for c in lane.chats]
+        pairs = sorted((r, c) for lane in self.lanes for c, r in lane.chats.items())
+        return [c for _, c in pairs]
 
     def record_handle(self, seconds: float) -> None:
         self.handles.append(seconds)
@@ -244,8 +355,11 @@ class Queue:
 
     def snapshot(self) -> dict[str, object]:
         return {
-            "front": list(self.front),
-            "waiting": list(self.waiting),
+            "lanes": {
+                f"{int(lane.front)}/{lane.priority}/{lane.needs}": list(lane.chats)
+                for lane in self.lanes
+                if lane.chats
+            },
             "n_transferred": self.n_transferred,
             "free": sorted(self.free),
             "slots": self.slots,

@@ -38,7 +38,7 @@ class LeastBusy:
     name = "least_busy"
 
     def pick(self, free: dict[str, Agent]) -> Agent:
-        return min(free.values(), key=lambda a: (len(a.chats) / a.capacity, a.touched))
+        return min(free.values(), key=lambda a: (a.load / a.capacity, a.touched))
 
 
 POLICIES: dict[str, type[AssignmentPolicy]] = {"longest_idle": LongestIdle, "least_busy": LeastBusy}

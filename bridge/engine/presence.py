@@ -23,8 +23,10 @@ class Presence:
     def __init__(self, state: State) -> None:
         self.state = state
 
-    def changed(self, agent: Agent, was_serving: bool, at: float) -> None:
-        """Start (or cancel) the agent-gone grace timer when the agent stops (resumes) serving.
+    def changed(self, agent: Agent, was: tuple[bool, bool], at: float) -> None:
+        """Start (or cancel) the agent-gone grace timer when the agent stops (resumes) keeping
+        its chats: gone from its console and lease, or no longer permitted. A presence state
+        other than Available stops new chats but keeps those held (``was``: serving, keeping).
 
         Any change of presence or capacity also touches the agent: it joins the back of the
         idle line. Its serving slots (read by the queue-state estimator) follow.
@@ -38,21 +40,21 @@ class Presence:
                 queue.slots += contribution - agent.contribution
             agent.contribution = contribution
         state.touch(agent)
-        if agent.serving == was_serving:
+        if agent.keeping == was[1]:
             return
         agent.gone_token += 1
         grace = config.agent_gone_grace
-        if not agent.serving and grace is not None:
+        if not agent.keeping and grace is not None:
             state.schedule(at + grace, AGENT_GONE, agent.id, agent.gone_token)
 
     def lease(self, agent: Agent, until: float | None, at: float) -> None:
         """A renewal or an expiry that leaves presence as it was (a stream is open, or the lease
         just got longer) does not touch the agent: its place in the idle line stays."""
-        was_serving, was_present = agent.serving, agent.present
+        was, was_there = (agent.serving, agent.keeping), (agent.present, agent.keeping)
         agent.lease_until = until
         agent.refresh(self.state.config.auto_accept)
-        if agent.present != was_present:
-            self.changed(agent, was_serving, at)
+        if (agent.present, agent.keeping) != was_there:
+            self.changed(agent, was, at)
 
     # --- questions ---------------------------------------------------------------------
 
@@ -61,10 +63,18 @@ class Presence:
         return {
             "agent_id": agent.id,
             "signed_in": agent.signed_in,
+            "status": agent.status,
+            "status_since": agent.status_since,
             "present": agent.present,
             "stream_open": agent.connected,
             "lease_expires_at": agent.lease_until,
             "lease_seconds": self.state.config.agent_lease,
+            "capacity": agent.capacity,
+            "load": agent.load,
+            "skills": dict(agent.skills),
+            "offers": list(agent.offers),
+            "wrap_ups": [{"chat_id": c, "until": u} for c, u in agent.wraps.items()],
+            "missed_offers": agent.missed,
         }
 
     def connected_agents(self) -> list[str]:
@@ -91,4 +101,13 @@ class Presence:
             "signed_in": sum(1 for a in agents if a.signed_in),
             "serving": sum(1 for a in agents if a.serving),
             "active_chats": sum(len(a.chats) for a in agents),
+            "wrapping_up": sum(len(a.wraps) for a in agents),
         }
+
+    def by_status(self) -> dict[str, int]:
+        """Signed-in agents per presence state (the dashboard's and the metrics' shrinkage)."""
+        counts = dict.fromkeys(self.state.config.presence_states, 0)
+        for agent in self.state.agents.values():
+            if agent.signed_in:
+                counts[agent.status] = counts.get(agent.status, 0) + 1
+        return counts

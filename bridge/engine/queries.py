@@ -11,7 +11,9 @@ from typing import Any
 from .checks import Checks
 from .config import queue_key
 from .model import ASSIGNED, QUEUED, Agent, Chat, Queue
+from .skills import qualifies
 from .state import State
+from .supervision import SUPERVISOR_ROLE, supervises
 from .views import AgentView, ChatView
 
 
@@ -30,6 +32,7 @@ class Queries:
         self._agent = checks.agent
         self._known_queue = checks.known_queue
         self._held = checks.held
+        self.supervisor_role = SUPERVISOR_ROLE  # settings: supervision.role
 
     def can_see(self, agent: Agent, chat: Chat) -> bool:
         """Whether the agent may view the chat: its queues, sent to it, or held by it before.
@@ -37,6 +40,8 @@ class Queries:
         A chat sent to a named agent is hidden from the rest of its queue, but not from the
         agents who held it: the sender keeps reading what it transferred (its actions go)."""
         if agent.id in chat.agents_seen:
+            return True
+        if supervises(agent, chat, self.supervisor_role):  # every chat of their queues
             return True
         if chat.target_agent is not None:
             return chat.target_agent == agent.id
@@ -83,7 +88,8 @@ class Queries:
             queue = self.queues.get(key)
             if queue is not None:
                 ordered += (self.chats[c] for c in queue.ordered())
-        ordered.sort(key=lambda c: (not c.front, c.enqueued_at))
+        if len(agent.queues) > 1:
+            ordered.sort(key=_rank)
         return [c.id for c in ordered]
 
     def position(self, chat_id: str) -> int | None:
@@ -94,7 +100,7 @@ class Queries:
             return None
         if chat.target_agent is not None:
             return list(self.agents[chat.target_agent].inbox).index(chat_id) + 1
-        return self.queues[chat.queue].position(chat_id)
+        return self.queues[chat.queue].position(chat_id, chat.rank)
 
     def estimates_for(self, key: str, position: int, now: float) -> dict[str, float | None]:
         queue = self._peek(key)
@@ -196,6 +202,29 @@ class Queries:
         """How many chats the agent holds now."""
         return len(self._agent(agent_id).chats)
 
+    def may_accept(self, chat_id: str, agent_id: str) -> bool:
+        """Whether ``accept`` would take this waiting chat for the agent now (no error)."""
+        agent, chat = self.agents.get(agent_id), self.chats.get(chat_id)
+        if agent is None or chat is None or chat.state != QUEUED or not agent.present:
+            return False
+        if not agent.permitted or not self.can_take(agent, chat):
+            return False
+        if chat.offer_to is not None:
+            return chat.offer_to == agent_id
+        return qualifies(agent.skills, chat.req) and agent.fits(chat.weight)
+
+    def held_units(self, agent_id: str) -> int:
+        """Capacity units the agent uses now: chats held, offered to it and in wrap-up."""
+        return self._agent(agent_id).load
+
+    def wrapping(self, agent_id: str) -> tuple[str, ...]:
+        """Chats whose after-chat work the agent is doing."""
+        return tuple(self._agent(agent_id).wraps)
+
+    def offered_to(self, chat_id: str) -> str | None:
+        """The agent a waiting chat is offered to (None: not offered)."""
+        return self._chat(chat_id).offer_to
+
     def free_slots(self, agent_id: str) -> int:
         """Chats the agent could still take (0 for an unknown agent)."""
         agent = self.agents.get(agent_id)
@@ -231,9 +260,17 @@ class Queries:
         chats = self.chats
         return len(waiting), min((chats[c].enqueued_at for c in waiting), default=None)
 
+    def presence_states(self) -> tuple[str, ...]:
+        """The configured presence states; the first (Available) takes chats."""
+        return self.config.presence_states
+
     def census(self) -> dict[str, Any]:
         """Chats by state and the number of agents: what ``replay`` prints after a check."""
         return {
             "chats": dict(Counter(c.state for c in self.chats.values())),
             "agents": len(self.agents),
         }
+
+
+def _rank(chat: Chat) -> tuple[float, ...]:
+    return chat.rank

@@ -8,19 +8,29 @@ appliers schedule them and a fired timer re-checks the state (a stale one does n
 from __future__ import annotations
 
 import heapq
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from . import conversation_state  # issue 16: facts beside the routing state
 from . import events as ev
-from .config import EngineConfig, QueueConfig
+from .config import AVAILABLE, EngineConfig, QueueConfig
 from .model import ASSIGNED, CLOSED, QUEUED, Agent, Chat, Queue, distinct
 from .presence import Presence
+from .skills import merged, relaxed, requirement
 
 # Timer kinds: (deadline, order, kind, key, token) sit in one heap.
 MAX_WAIT = "max_wait"
 INACTIVITY_WARN = "inactivity_warn"
 INACTIVITY_CLOSE = "inactivity_close"
 LEASE = "lease"
+RELAX = "relax"
+OFFER = "offer"
+WRAP = "wrap"
+# How an offer ended (OfferEnded.outcome): the agent declined, let it time out, or left.
+DECLINED = "declined"
+TIMED_OUT = "timed_out"
+WITHDRAWN = "withdrawn"
 
 
 class State:
@@ -36,6 +46,10 @@ class State:
         self.timers: list[tuple[float, int, str, str, Any]] = []
         self._order = 0  # tie-breaker for timers and the agents' touch order
         self.last_at = float("-inf")  # latest event time: a late timer is never stamped before it
+        # customer id -> (chat id, when) of their latest abandoned chat, oldest first: a new
+        # handoff within ``retrial_window`` is a retrial of it. Pruned as it goes: bounded.
+        self.abandoned: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        self._ageing = config.priority_ageing
         # Keep as many recent waits per queue as the deepest estimator reads.
         self._history = max([10, *(getattr(e, "depth", 0) for e in self.config.estimators)])
         for key in self.config.queues:
@@ -57,7 +71,8 @@ class State:
         queue = self.queues.get(key)
         if queue is None:
             rules = self.config.queue_config(key)
-            queue = self.queues[key] = Queue(key, self._history, rules=rules)
+            strict = self.config.priority_ageing is None
+            queue = self.queues[key] = Queue(key, self._history, rules=rules, strict=strict)
         return queue
 
     def rules_for(self, key: str) -> QueueConfig:
@@ -76,7 +91,7 @@ class State:
         dicts stay in touch order (longest idle first).
         """
         self._order = agent.touched = self._order + 1
-        room = agent.accepting and len(agent.chats) < agent.capacity
+        room = agent.accepting and agent.load < agent.capacity
         if agent.listed:
             if room:
                 for queue in agent.homes:
@@ -100,7 +115,10 @@ class State:
         agent.contribution = 0
 
     def _enqueue(self, chat: Chat, key: str, at: float, *, front: bool, transferred: bool) -> None:
+        """The chat starts waiting in ``key``: its priority, skills and weight in that queue,
+        its rank, its lane; and the queue's timers on it."""
         queue = self._queue(key)
+        rules = queue.rules
         chat.state = QUEUED
         chat.queue = key
         chat.target_agent = None
@@ -108,12 +126,37 @@ class State:
         chat.stint += 1
         chat.front = front
         chat.transferred = transferred
-        (queue.front if front else queue.waiting)[chat.id] = None
+        chat.passed = None
+        chat.weight = rules.weight
+        own = chat.own_priority
+        chat.priority = priority = own if own > rules.priority else rules.priority
+        own_needs = chat.own_needs
+        queue_needs = rules.skills
+        if own_needs and queue_needs:
+            needs = merged(own_needs, queue_needs)
+        else:
+            needs = own_needs or queue_needs
+        chat.needs = chat.req = needs
+        chat.step = 0
+        self._order = order = self._order + 1
+        if self._ageing is None:
+            rank: tuple[float, ...] = (0 if front else 1, -priority, at, order)
+        else:
+            rank = (0 if front else 1, at - priority * self._ageing, order)
+        chat.rank = rank
+        lane = queue.plain if not (front or priority or needs) else None
+        if lane is None:
+            lane = queue.lane(front, priority, needs)
+        chat.lane = lane
+        lane.chats[chat.id] = rank
+        queue.size += 1
         if transferred:
             queue.n_transferred += 1
-        max_wait = queue.rules.max_wait
+        max_wait = rules.max_wait
         if max_wait is not None:
             self.schedule(at + max_wait, MAX_WAIT, chat.id, chat.stint)
+        if rules.relax and needs:
+            self.schedule(at + rules.relax[0].after, RELAX, chat.id, (chat.stint, 1))
 
     def _dequeue(self, chat: Chat) -> None:
         if chat.target_agent is not None:
@@ -121,13 +164,16 @@ class State:
             chat.target_agent = None
             return
         queue = self.queues[chat.queue]
-        del (queue.front if chat.front else queue.waiting)[chat.id]
+        del chat.lane.chats[chat.id]  # type: ignore[union-attr]
+        chat.lane = None
+        queue.size -= 1
         if chat.transferred:
             queue.n_transferred -= 1
 
     def _release(self, chat: Chat) -> Agent:
         agent = self.agents[chat.agent_id]  # type: ignore[index]
         del agent.chats[chat.id]
+        agent.load -= chat.weight
         chat.agent_id = None
         self.touch(agent)
         return agent
@@ -138,6 +184,36 @@ class State:
             self._dequeue(chat)
         elif chat.state == ASSIGNED:
             self._release(chat)
+
+    def _unoffer(self, chat: Chat) -> Agent:
+        """Take back the chat's reservation: the agent's units free up, the chat stays put."""
+        agent = self.agents[chat.offer_to]  # type: ignore[index]
+        del agent.offers[chat.id]
+        agent.load -= chat.weight
+        chat.offer_to = None
+        return agent
+
+    def _remember_abandoned(self, chat: Chat, at: float) -> None:
+        window = self.config.retrial_window
+        customer = chat.customer_id
+        if window is None or customer is None:
+            return
+        abandoned = self.abandoned
+        abandoned[customer] = (chat.id, at)
+        abandoned.move_to_end(customer)
+        while abandoned:
+            first = next(iter(abandoned.values()))
+            if at - first[1] <= window:
+                break
+            abandoned.popitem(last=False)
+
+    def retrial_of(self, customer_id: str | None, now: float) -> str | None:
+        """The customer's abandoned chat if it closed within the retrial window."""
+        window = self.config.retrial_window
+        if window is None or customer_id is None:
+            return None
+        found = self.abandoned.get(customer_id)
+        return found[0] if found is not None and now - found[1] <= window else None
 
     def _watch_user(self, chat: Chat, at: float) -> None:
         warn = self.queues[chat.queue].rules.inactivity_warn_after
@@ -153,6 +229,12 @@ class State:
 def _opened(s: State, e: ev.ChatOpened) -> None:
     chat = s.chats[e.chat_id] = Chat(e.chat_id, e.source, e.company, e.queue, e.at)
     chat.customer_id = e.customer_id
+    if e.retrial_of is not None:
+        chat.retrial_of = e.retrial_of
+    if e.priority:
+        chat.own_priority = e.priority
+    if e.skills:
+        chat.own_needs = requirement(e.skills.items())
     s._enqueue(chat, e.queue, e.at, front=False, transferred=False)
 
 
@@ -163,6 +245,13 @@ def _assigned(s: State, e: ev.ChatAssigned) -> None:
     if chat.target_agent is None:
         s.queues[chat.queue].waits.append((at, e.waited))
     s._dequeue(chat)
+    if chat.offer_to is not None:  # the agent accepted its offer: the reserved units stay
+        del agent.offers[chat.id]
+        chat.offer_to = None
+        agent.missed = 0
+    else:
+        agent.load += chat.weight
+    chat.passed = None
     chat.state = ASSIGNED
     chat.agent_id = agent.id
     chat.assigned_at = at
@@ -196,6 +285,7 @@ def _transferred(s: State, e: ev.ChatTransferred) -> None:
     chat.front = False
     chat.enqueued_at = e.at
     chat.stint += 1
+    chat.passed = None
     s.agents[e.to_agent].inbox[chat.id] = None
 
 
@@ -230,8 +320,63 @@ def _closed(s: State, e: ev.ChatClosed) -> None:
         s._release(chat)
     elif chat.state == QUEUED:
         s._dequeue(chat)
+        if e.reason in ABANDONED:
+            s._remember_abandoned(chat, e.at)
     chat.state = CLOSED
     chat.closed_reason = e.reason
+
+
+ABANDONED = frozenset({ev.CLOSE_CANCELLED, ev.CLOSE_NO_AGENT})
+
+
+def _relaxed(s: State, e: ev.ChatRelaxed) -> None:
+    chat = s.chats[e.chat_id]
+    steps = s.queues[chat.queue].rules.relax
+    chat.step = e.step
+    chat.req = relaxed(chat.needs, steps, e.step)
+    if e.step < len(steps):
+        s.schedule(chat.enqueued_at + steps[e.step].after, RELAX, chat.id, (chat.stint, e.step + 1))
+
+
+def _offered(s: State, e: ev.ChatOffered) -> None:
+    chat = s.chats[e.chat_id]
+    agent = s.agents[e.agent_id]
+    chat.offer_to = agent.id
+    chat.offers += 1
+    agent.offers[chat.id] = None
+    agent.load += chat.weight
+    s.touch(agent)
+    s.schedule(e.until, OFFER, chat.id, chat.offers)
+
+
+def _offer_ended(s: State, e: ev.OfferEnded) -> None:
+    chat = s.chats[e.chat_id]
+    agent = s._unoffer(chat)
+    if e.outcome != WITHDRAWN:  # not offered to this agent again while it waits here
+        if chat.passed is None:
+            chat.passed = set()
+        chat.passed.add(agent.id)
+    if e.outcome == TIMED_OUT:
+        agent.missed += 1
+    elif e.outcome == DECLINED:
+        agent.missed = 0
+    s.touch(agent)
+
+
+def _wrap_started(s: State, e: ev.WrapUpStarted) -> None:
+    agent = s.agents[e.agent_id]
+    agent.wraps[e.chat_id] = e.until
+    agent.load += s.chats[e.chat_id].weight
+    s.touch(agent)
+    if e.until is not None:
+        s.schedule(e.until, WRAP, e.chat_id, agent.id)
+
+
+def _wrap_ended(s: State, e: ev.WrapUpEnded) -> None:
+    agent = s.agents[e.agent_id]
+    del agent.wraps[e.chat_id]
+    agent.load -= s.chats[e.chat_id].weight
+    s.touch(agent)
 
 
 def _ticket(s: State, e: ev.TicketLinked | ev.TicketStatusChanged) -> None:
@@ -246,26 +391,32 @@ def _signed_in(s: State, e: ev.AgentSignedIn) -> None:
     agent = s.agents.get(e.agent_id)
     if agent is None:
         agent = s.agents[e.agent_id] = Agent(e.agent_id)
-    was_serving = agent.serving
+    was = agent.serving, agent.keeping
     s._unlist(agent)  # withdraw from the old queues before the profile changes
     agent.first_name, agent.last_name = e.first_name, e.last_name
     agent.screen_name = e.screen_name
     agent.queues = distinct(e.queues)
     agent.homes = tuple(s._queue(key) for key in agent.queues)
     agent.roles, agent.permissions = frozenset(e.roles), frozenset(e.permissions)
+    agent.skills = dict(e.skills) if e.skills else {}
     if not agent.signed_in:
         agent.signed_in = agent.available = True
+        agent.status, agent.status_since, agent.missed = AVAILABLE, e.at, 0
         agent.connected = e.connected
         cfg = s.config
         agent.capacity = cfg.default_capacity if cfg.auto_accept else cfg.manual_capacity
-    s.presence.changed(agent, was_serving, e.at)
+    s.presence.changed(agent, was, e.at)
 
 
 def _availability(s: State, e: ev.AgentAvailabilityChanged) -> None:
     agent = s.agents[e.agent_id]
-    was_serving = agent.serving
+    was = agent.serving, agent.keeping
+    if e.status != agent.status:
+        agent.status, agent.status_since = e.status, e.at
     agent.available, agent.capacity = e.available, e.capacity
-    s.presence.changed(agent, was_serving, e.at)
+    if e.available:
+        agent.missed = 0
+    s.presence.changed(agent, was, e.at)
 
 
 def _screen_name(s: State, e: ev.AgentScreenNameSet) -> None:
@@ -276,17 +427,17 @@ def _screen_name(s: State, e: ev.AgentScreenNameSet) -> None:
 
 def _connection(s: State, e: ev.AgentConnectionChanged) -> None:
     agent = s.agents[e.agent_id]
-    was_serving = agent.serving
+    was = agent.serving, agent.keeping
     agent.connected = e.connected
-    s.presence.changed(agent, was_serving, e.at)
+    s.presence.changed(agent, was, e.at)
 
 
 def _signed_out(s: State, e: ev.AgentSignedOut) -> None:
     agent = s.agents[e.agent_id]
-    was_serving = agent.serving
+    was = agent.serving, agent.keeping
     agent.signed_in = False
     agent.lease_until = None  # a sign-out ends the lease too: signing in again needs a new one
-    s.presence.changed(agent, was_serving, e.at)
+    s.presence.changed(agent, was, e.at)
 
 
 def _lease_renewed(s: State, e: ev.AgentLeaseRenewed) -> None:
@@ -324,5 +475,22 @@ _APPLY: dict[type, Callable[[Any, Any], None]] = {
     ev.AgentSignedOut: _signed_out,
     ev.AgentLeaseRenewed: _lease_renewed,
     ev.AgentLeaseExpired: _lease_expired,
+    ev.SupervisorMonitored: _nothing,
+    ev.SupervisorWhispered: _numbered,
+    ev.SupervisorJoined: conversation_state.supervisor_joined,
+    ev.SupervisorTookOver: _nothing,
+    ev.SupervisorReassigned: _nothing,
+    ev.MessagesRead: conversation_state.messages_read,
+    ev.SurveyAnswered: conversation_state.survey_answered,
+    ev.OfflineMessageLeft: _nothing,
+    ev.TranscriptRequested: _nothing,
+    ev.TranscriptSent: _nothing,
+    ev.TranscriptFailed: _nothing,
+    ev.ScreenShareOffered: _numbered,
+    ev.ChatRelaxed: _relaxed,
+    ev.ChatOffered: _offered,
+    ev.OfferEnded: _offer_ended,
+    ev.WrapUpStarted: _wrap_started,
+    ev.WrapUpEnded: _wrap_ended,
 }
 assert set(_APPLY) == set(ev.EVENT_TYPES.values()), "every event type needs an applier"

@@ -9,12 +9,23 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
+from typing import Any
 
 from . import events as ev
 from .model import ASSIGNED, QUEUED
 from .presence import AGENT_GONE
 from .routing import Routing
-from .state import INACTIVITY_CLOSE, INACTIVITY_WARN, LEASE, MAX_WAIT, State
+from .state import (
+    INACTIVITY_CLOSE,
+    INACTIVITY_WARN,
+    LEASE,
+    MAX_WAIT,
+    OFFER,
+    RELAX,
+    TIMED_OUT,
+    WRAP,
+    State,
+)
 
 
 class Timers:
@@ -55,24 +66,31 @@ class Timers:
                 _FIRE[kind](self, out, max(at, state.last_at), key)
         return out
 
-    def _live(self, kind: str, key: str, token: object) -> bool:
+    def _live(self, kind: str, key: str, token: Any) -> bool:
         if kind == AGENT_GONE:
             agent = self.agents[key]
-            return (
-                agent.gone_token == token and not agent.serving and bool(agent.chats or agent.inbox)
-            )
+            held = agent.chats or agent.inbox or agent.wraps or agent.offers
+            return agent.gone_token == token and not agent.keeping and bool(held)
         if kind == LEASE:
             agent = self.agents[key]
             return agent.lease_until is not None and agent.leases == token
+        if kind == WRAP:  # keyed by the chat; the token is the agent wrapping it up
+            return key in self.agents[token].wraps
         chat = self.chats[key]
         if kind == MAX_WAIT:
             return chat.state == QUEUED and chat.stint == token and chat.target_agent is None
+        if kind == RELAX:
+            stint, step = token
+            return chat.state == QUEUED and chat.stint == stint and chat.step == step - 1
+        if kind == OFFER:
+            return chat.offer_to is not None and chat.offers == token
         return chat.state == ASSIGNED and not chat.user_cancelled and chat.watch == token
 
     def _max_wait(self, out: list[ev.Event], at: float, chat_id: str) -> None:
         routing = self.routing
         chat = self.chats[chat_id]
         cfg = self.queues[chat.queue].rules
+        offered = routing.withdraw(out, chat, at, "max_wait")
         target = cfg.max_wait_overflow
         if target is not None and target != chat.queue:
             routing.say(
@@ -87,9 +105,30 @@ class Timers:
             )
             routing.emit(out, ev.ChatOverflowed(at, chat.id, chat.queue, target, "max_wait"))
             routing.offer(out, chat, at)
-            return
-        routing.say(out, chat, at, "no_agent", "No agent is available right now. Please try later.")
-        routing.emit(out, ev.ChatClosed(at, chat.id, None, ev.CLOSE_NO_AGENT))
+        else:
+            text = "No agent is available right now. Please try later."
+            routing.say(out, chat, at, "no_agent", text)
+            routing.emit(out, ev.ChatClosed(at, chat.id, None, ev.CLOSE_NO_AGENT))
+        if offered is not None:
+            routing.fill(out, offered, at)
+
+    def _relax(self, out: list[ev.Event], at: float, chat_id: str) -> None:
+        """The chat reached its queue's next relaxation step: more agents qualify now."""
+        chat = self.chats[chat_id]
+        step = chat.step + 1
+        level = self.queues[chat.queue].rules.relax[step - 1].level
+        self.routing.emit(out, ev.ChatRelaxed(at, chat.id, step, level))
+        self.routing.offer(out, chat, at)
+
+    def _offer_over(self, out: list[ev.Event], at: float, chat_id: str) -> None:
+        """Nobody accepted the offer in time: the chat goes to the next agent who qualifies."""
+        self.routing.end_offer(out, self.chats[chat_id], at, TIMED_OUT)
+
+    def _wrap_over(self, out: list[ev.Event], at: float, chat_id: str) -> None:
+        """The wrap-up's longest time passed: the agent who ended the chat is ready again."""
+        agent = self.agents[self.chats[chat_id].agents_seen[-1]]
+        self.routing.emit(out, ev.WrapUpEnded(at, chat_id, agent.id, "timeout"))
+        self.routing.fill(out, agent, at)
 
     def _lease_over(self, out: list[ev.Event], at: float, agent_id: str) -> None:
         """No heartbeat renewed the lease: the agent is gone unless a stream is open."""
@@ -119,4 +158,7 @@ _FIRE = {
     INACTIVITY_WARN: Timers._inactivity_warn,
     INACTIVITY_CLOSE: Timers._inactivity_close,
     LEASE: Timers._lease_over,
+    RELAX: Timers._relax,
+    OFFER: Timers._offer_over,
+    WRAP: Timers._wrap_over,
 }

@@ -29,6 +29,11 @@ class ChatView:
     user_cancelled: bool
     closed_reason: str | None
     tickets: dict[str, str]  # a copy: ticket id -> status
+    priority: int = 0
+    skills: dict[str, int] | None = None  # required now (after relaxation), skill -> level
+    offered_to: str | None = None
+    retrial_of: str | None = None
+    weight: int = 1
 
     @classmethod
     def of(cls, chat: Chat) -> ChatView:
@@ -47,6 +52,11 @@ class ChatView:
             chat.user_cancelled,
             chat.closed_reason,
             dict(chat.tickets),
+            chat.priority,
+            dict(chat.req) or None,
+            chat.offer_to,
+            chat.retrial_of,
+            chat.weight,
         )
 
 
@@ -66,6 +76,12 @@ class AgentView:
     serving: bool
     n_chats: int
     free_slots: int
+    status: str = "Available"
+    status_since: float = 0.0
+    skills: dict[str, int] | None = None
+    load: int = 0
+    offers: tuple[str, ...] = ()
+    wrap_ups: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, agent: Agent) -> AgentView:
@@ -84,4 +100,10 @@ class AgentView:
             agent.serving,
             len(agent.chats),
             agent.free_slots,
+            agent.status,
+            agent.status_since,
+            dict(agent.skills) or None,
+            agent.load,
+            tuple(agent.offers),
+            tuple(agent.wraps),
         )

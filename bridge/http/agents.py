@@ -11,6 +11,8 @@ from bridge.engine.events import Event
 from bridge.engine.views import AgentView
 from bridge.runtime import AgentClaims, Bridge
 from bridge.runtime.runner import agent_name
+from bridge.runtime.transcripts import email_command
+from bridge.runtime.views import in_agent_history
 
 from . import auth
 from .apidoc import doc
@@ -26,6 +28,7 @@ from .schemas import (
     CountsOut,
     DirectoryOut,
     EmptyIn,
+    EndIn,
     In,
     MessageIn,
     NoteIn,
@@ -157,8 +160,12 @@ routes.get(f"{P}/transferred")(list_transferred)
 routes.get(f"{P}/chats")(list_mine)
 
 
-def chat_with_history(bridge: Bridge, chat_id: str) -> dict[str, Any]:
-    return {"chat": summary(bridge, chat_id), "history": bridge.store.chat_rows(chat_id)}
+def chat_with_history(bridge: Bridge, chat_id: str, agent_id: str) -> dict[str, Any]:
+    """The chat and its history as ``agent_id`` may read it (whispers: ``in_agent_history``)."""
+    supervises = bridge.engine.supervisor_reaches(chat_id, agent_id)
+    rows = bridge.store.chat_rows(chat_id)
+    history = [r for r in rows if in_agent_history(r, agent_id, supervises)]
+    return {"chat": summary(bridge, chat_id), "history": history}
 
 
 @routes.get(f"{P}/chats/{{chat_id}}")
@@ -167,8 +174,9 @@ def chat_with_history(bridge: Bridge, chat_id: str) -> dict[str, Any]:
 )
 async def get_chat(request: web.Request) -> web.Response:
     chat_id = request.match_info["chat_id"]
-    await auth.agent_who_sees(request, chat_id)
-    return web.json_response(chat_with_history(request.app[bridge_key], chat_id))
+    claims, _ = await auth.agent_who_sees(request, chat_id)
+    bridge = request.app[bridge_key]
+    return web.json_response(chat_with_history(bridge, chat_id, claims.agent_id))
 
 
 @routes.post(f"{P}/chats/{{chat_id}}/accept")
@@ -181,7 +189,7 @@ async def get_chat(request: web.Request) -> web.Response:
 async def accept(request: web.Request) -> web.Response:
     chat_id, claims, bridge, _ = await _chat_action(request, EmptyIn)
     await bridge.runner.run(lambda: bridge.engine.accept(chat_id, claims.agent_id))
-    return web.json_response(chat_with_history(bridge, chat_id))
+    return web.json_response(chat_with_history(bridge, chat_id, claims.agent_id))
 
 
 @routes.post(f"{P}/chats/{{chat_id}}/messages")
@@ -229,10 +237,18 @@ async def transfer(request: web.Request) -> web.Response:
 
 
 @routes.post(f"{P}/chats/{{chat_id}}/end")
-@doc("End Chat: close it and tell the user", body=EmptyIn, response=ActionOut, auth="agent")
+@doc(
+    "End Chat: close it and tell the user; send_transcript also mails them the transcript",
+    body=EndIn,
+    response=ActionOut,
+    auth="agent",
+)
 async def end(request: web.Request) -> web.Response:
-    chat_id, claims, bridge, _ = await _chat_action(request, EmptyIn)
-    return await _act(bridge, chat_id, lambda: bridge.engine.end(chat_id, claims.agent_id))
+    chat_id, claims, bridge, body = await _chat_action(request, EndIn)
+    commands = [lambda: bridge.engine.end(chat_id, claims.agent_id)]
+    if body.send_transcript:  # checked now (email on, an address): a refusal ends nothing
+        commands.append(email_command(bridge, chat_id, None, claims.agent_id))
+    return await _act(bridge, chat_id, *commands)
 
 
 @routes.post(f"{P}/chats/{{chat_id}}/abandon")
@@ -289,8 +305,8 @@ async def _chat_action(request: web.Request, body: type[B]) -> tuple[str, AgentC
     return chat_id, claims, request.app[bridge_key], parsed
 
 
-async def _act(bridge: Bridge, chat_id: str, command: Callable[[], list[Event]]) -> web.Response:
-    rows = await bridge.runner.run(command)
+async def _act(bridge: Bridge, chat_id: str, *commands: Callable[[], list[Event]]) -> web.Response:
+    rows = await bridge.runner.run(*commands)
     return web.json_response(
         {"chat_id": chat_id, "status": bridge.engine.chat_state(chat_id), "events": rows}
     )

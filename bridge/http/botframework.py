@@ -40,6 +40,7 @@ from aiohttp import web
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, RootModel
 
 from bridge.engine.errors import LivechatError, NotFound
+from bridge.runtime import Bridge, typing_notices
 from bridge.runtime.handoff_status import (
     DETAIL_KEY,
     FAILED,
@@ -50,9 +51,10 @@ from bridge.runtime.handoff_status import (
 from bridge.settings import SourceSettings
 from bridge.webhooks import check_target
 
-from . import auth, handoffs, idempotency, users
+from . import auth, feedback, handoffs, idempotency, users
 from .apidoc import doc
 from .botframework_auth import ConnectorIdentity, channel_source, check_activity
+from .feedback import TypingOut
 from .keys import bridge_key
 from .limits import large_body
 from .schemas import HandoffIn, HandoffOut, MessageIn, PostedOut, parse_body
@@ -107,6 +109,10 @@ class HandoffContext(Wire):
     queue: str | None = None
     question: str | None = None
     intent: str | None = None
+    # Issue 13: what the bot knows of the case, for routing (validated as any handoff's).
+    topic: str | None = None
+    priority: int | None = None
+    skills: dict[str, int] | None = None
 
 
 class ConversationReference(Wire):
@@ -140,13 +146,23 @@ class MessageActivity(Wire):
     text: Annotated[str, Field(min_length=1, max_length=MAX_TEXT, pattern=r"\S")]
 
 
-class IncomingActivity(RootModel[Annotated[HandoffActivity | MessageActivity,
+class TypingActivity(Wire):
+    """The user is typing on a handed-over conversation: shown to the agent, never stored."""
+
+    type: Literal["typing"]
+    sender: Account = Field(alias="from")
+    conversation: Conversation
+    service_url: AnyHttpUrl = Field(alias="serviceUrl")
+    channel_id: str | None = Field(default=None, alias="channelId")
+
+
+class IncomingActivity(RootModel[Annotated[HandoffActivity | MessageActivity | TypingActivity,
                                            Field(discriminator="type")]]):  # fmt: skip
-    """What the route takes: a handoff.initiate event, or a user message after it."""
+    """What the route takes: a handoff.initiate event, or a user message or typing after it."""
 
 
-class ActivityAnswer(RootModel[HandoffOut | PostedOut]):
-    """The handoff's answer (handoff.initiate), or the posted message's (message)."""
+class ActivityAnswer(RootModel[HandoffOut | PostedOut | TypingOut]):
+    """The handoff's answer (handoff.initiate), the posted message's (message), or 202 (typing)."""
 
 
 class UnknownConversation(NotFound):
@@ -181,7 +197,10 @@ def to_handoff(activity: HandoffActivity) -> HandoffIn:
                      "name": activity.sender.name or activity.sender.id},
         "question": question[:MAX_TEXT],
         "transcript": lines[-MAX_LINES:],
-        "context": {"intent": context.intent, "language": _locale(activity)},
+        "context": {"intent": context.intent, "topic": context.topic,
+                    "language": _locale(activity)},
+        "priority": context.priority,
+        "skills": context.skills,
         # Anything but the transcript goes on, to be refused by the handoff's own rule.
         "attachments": [{"name": a.name or "attachment", "content_type": a.content_type or
                          "application/octet-stream", "data": ""} for a in others],
@@ -224,7 +243,8 @@ def idempotency_key(conversation_id: str) -> str:
 @large_body  # a bot's transcript can be long
 @doc("Bot Framework activities: handoff.initiate hands the bot's conversation over "
      "(handoff.status events follow on the conversation); later message activities are the "
-     "user's messages", body=IncomingActivity, response=ActivityAnswer, status=201, also=(200,),
+     "user's messages (typing activities: the user typing)", body=IncomingActivity,
+     response=ActivityAnswer, status=201, also=(200, 202),
      errors=(429,), auth=("botframework", "source"))  # fmt: skip
 async def receive(request: web.Request) -> web.Response:
     """Authenticate first (nothing is read or stored for a refused token), then dispatch."""
@@ -238,6 +258,8 @@ async def receive(request: web.Request) -> web.Response:
         src = auth.source(request)
     if isinstance(activity, MessageActivity):
         return await user_message(request, src, activity)
+    if isinstance(activity, TypingActivity):
+        return await user_typing(request, src, activity)
     return await initiate(request, src, activity)
 
 
@@ -260,17 +282,22 @@ async def initiate(
     return web.json_response(answer, status=201 if created else 200)
 
 
+def _chat_of(bridge: Bridge, src: SourceSettings, conversation_id: str) -> str:
+    """The chat a handed-over conversation became (404 ``unknown_conversation`` if none)."""
+    stored = bridge.store.idempotent_answer(src.name, idempotency_key(conversation_id))
+    if stored is None:
+        raise UnknownConversation(
+            f"conversation {conversation_id!r} was not handed over (handoff.initiate)"
+        )
+    return stored[0]["chat_id"]
+
+
 async def user_message(
     request: web.Request, src: SourceSettings, activity: MessageActivity
 ) -> web.Response:
     """Into the conversation's chat, once per activity id (``PostedOut``)."""
     bridge = request.app[bridge_key]
-    stored = bridge.store.idempotent_answer(src.name, idempotency_key(activity.conversation.id))
-    if stored is None:
-        raise UnknownConversation(
-            f"conversation {activity.conversation.id!r} was not handed over (handoff.initiate)"
-        )
-    chat_id = stored[0]["chat_id"]
+    chat_id = _chat_of(bridge, src, activity.conversation.id)
     body = MessageIn(text=activity.text)
     answer, created = await idempotency.once(
         bridge,
@@ -278,6 +305,18 @@ async def user_message(
         lambda found: users.post(bridge, chat_id, body, None, found),
     )
     return web.json_response(answer, status=201 if created else 200)
+
+
+async def user_typing(
+    request: web.Request, src: SourceSettings, activity: TypingActivity
+) -> web.Response:
+    """The user's typing, as the web chat's would be (rate-limited; 409 once the chat ended)."""
+    bridge = request.app[bridge_key]
+    chat_id = _chat_of(bridge, src, activity.conversation.id)
+    feedback.check_open(bridge, chat_id)
+    notice = typing_notices.notice(chat_id, "user", True, bridge.clock())
+    request.app[feedback.typing_key].send(bridge, notice)
+    return web.json_response({"typing": True}, status=202)
 
 
 async def botframework_ctx(app: web.Application) -> AsyncIterator[None]:

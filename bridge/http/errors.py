@@ -62,8 +62,13 @@ STATUS: dict[type[Exception], int] = {
     err.QueueClosed: 409,
     err.CapacityReached: 409,
     err.ConfirmationRequired: 409,
+    # Issue 13: the chat needs skills the agent lacks (until it relaxes); no offer to accept.
+    err.SkillsMissing: 409,
+    err.NoOffer: 409,
     err.AttachmentNotAllowed: 422,
     err.InvalidCommand: 422,
+    err.InvalidRating: 422,
+    err.OfflineMessagesOff: 403,
     InvalidQuery: 422,
     AttachmentTooLarge: 413,
     AttachmentTypeNotAllowed: 415,

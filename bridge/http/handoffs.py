@@ -98,11 +98,13 @@ async def _hand_off(
         if body.source == "virtual_agent"
         else prepare(body.attachments, chat_id, bridge.settings.attachments)
     )
+    context = body.context.model_dump(exclude_none=True) if body.context else {}
     detail: dict[str, Any] = {
+        **context,  # top level too: the engine's context_rules match detail[field]
         "origin": src.name,
         "customer": body.customer.model_dump(exclude_none=True),
         "transcript": [line.model_dump(by_alias=True) for line in body.transcript],
-        "context": body.context.model_dump(exclude_none=True) if body.context else {},
+        "context": context,
         "attachments": [describe(item) for item in kept],
         **(extra or {}),
     }
@@ -129,6 +131,8 @@ async def _hand_off(
             attachments=body.attachments
             if body.source == "virtual_agent"
             else detail["attachments"],
+            priority=body.priority,
+            skills=body.skills,
         ),
         side=side,
     )

@@ -62,7 +62,7 @@ async def body_limits(
     length = request.content_length
     if length is not None and length > limit:
         raise BodyTooLarge(f"the body has {length} bytes; this route takes at most {limit}")
-    if request.body_exists:
+    if request.body_exists and limit < request.client_max_size:  # the app's is the largest
         request = request.clone(client_max_size=limit)  # read() stops past the limit
     try:
         return await handler(request)

@@ -116,7 +116,14 @@ async def oidc_session(request: web.Request) -> web.Response:
     p = sign_in.profile(claims)
     ttl = sign_in.settings.session_ttl
     token = request.app[bridge_key].signer.agent_token(
-        p.agent_id, p.first_name, p.last_name, p.queues, p.roles, p.permissions, ttl=ttl
+        p.agent_id,
+        p.first_name,
+        p.last_name,
+        p.queues,
+        p.roles,
+        p.permissions,
+        ttl=ttl,
+        skills=p.skills,
     )
     return web.json_response({"token": token})
 

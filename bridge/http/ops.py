@@ -72,7 +72,13 @@ async def login(request: web.Request) -> web.Response:
         if same_name and same_password:
             p = user.profile
             token = request.app[bridge_key].signer.agent_token(
-                p.agent_id, p.first_name, p.last_name, p.queues, p.roles, p.permissions
+                p.agent_id,
+                p.first_name,
+                p.last_name,
+                p.queues,
+                p.roles,
+                p.permissions,
+                skills=p.skills,
             )
             return web.json_response({"token": token})
     raise Unauthorized("unknown user name or wrong password")

@@ -50,8 +50,16 @@ class TranscriptLine(In):
 
 
 class ContextIn(In):
+    # What the virtual agent knew; the engine's routing.context_rules match these fields.
     intent: Name | None = None
+    topic: Name | None = None
     language: Annotated[str, Field(max_length=35)] | None = None
+
+
+SkillName = Annotated[str, Field(min_length=1, max_length=100, pattern=r"\S")]
+# Skill -> level (0-10): what a chat requires (handoff) or an agent holds (presence).
+SkillLevels = Annotated[dict[SkillName, Annotated[int, Field(ge=0, le=10)]], Field(max_length=20)]
+Priority = Annotated[int, Field(ge=-100, le=100, description="Higher is served first")]
 
 
 class AttachmentIn(In):
@@ -73,6 +81,9 @@ class HandoffIn(In):
         "source's callback_allow and not be an internal address (else 422 "
         "callback_not_allowed)"))] = None  # fmt: skip
     attachments: Annotated[list[AttachmentIn], Field(max_length=50)] = []
+    # Issue 13: at least this priority (a VIP, an escalation); the queue's may be higher.
+    priority: Priority | None = None
+    skills: SkillLevels | None = None  # required besides the queue's and the context rules'
 
 
 class MessageIn(In):
@@ -124,6 +135,11 @@ class TransferIn(In):
 
 class AbandonIn(In):
     confirm: bool = False
+
+
+class EndIn(In):
+    # Also mail the user the transcript (to the handoff's email), once the chat is closed.
+    send_transcript: bool = False
 
 
 class AvailabilityIn(In):
@@ -279,6 +295,11 @@ class AgentMeOut(Out):
     counts: CountsOut
 
 
+class WrapUpOut(Out):
+    chat_id: str
+    until: float | None = Field(description="Engine seconds when it ends by itself; null: Ready")
+
+
 class PresenceOut(Out):
     agent_id: str
     signed_in: bool
@@ -286,6 +307,15 @@ class PresenceOut(Out):
     stream_open: bool
     lease_expires_at: float | None = Field(description="Epoch seconds; null: no lease")
     lease_seconds: float = Field(description="What one heartbeat is worth; beat every third")
+    # Issue 13: the presence state with its reason, and what holds the agent's capacity.
+    status: str = Field(description="A configured presence state; only Available takes chats")
+    status_since: float = Field(description="Engine seconds since when the state holds")
+    capacity: int = Field(description="Units the agent takes while Available")
+    load: int = Field(description="Units held now: chats (by their queue's weight), wrap-ups")
+    skills: dict[str, int] = Field(description="Skill -> level, from the agent token")
+    offers: list[str] = Field(description="Chats offered to the agent, waiting for Accept")
+    wrap_ups: list[WrapUpOut] = Field(description="Ended chats whose after-chat work runs")
+    missed_offers: int = Field(description="Offers timed out in a row (max_missed: not ready)")
 
 
 class CustomerRef(Out):
@@ -307,6 +337,10 @@ class ChatSummary(Out):
     user_cancelled: bool
     status: str
     agent_id: str | None
+    priority: int = Field(default=0, description="Higher is served first (VIP, escalations)")
+    skills: dict[str, int] | None = Field(default=None, description="Required now (relaxed)")
+    offered_to: str | None = Field(default=None, description="The agent the chat is offered to")
+    retrial_of: str | None = Field(default=None, description="The abandoned chat it retries")
 
 
 class ChatListOut(Out):

@@ -17,7 +17,7 @@ import structlog
 from aiohttp import WSCloseCode, web
 
 from bridge.engine.errors import UnknownChat
-from bridge.runtime import Bridge
+from bridge.runtime import Bridge, typing_notices
 from bridge.runtime.hub import Subscription
 from bridge.runtime.views import concerns_agent, user_view
 from bridge.store import Row
@@ -92,7 +92,8 @@ async def _send_user(
             await ws.close(code=RESUME_CODE, message=b"fell behind: resume with since")
             return
         for row in rows:
-            last = await _send_row(ws, user_view(row, meta), row, last)
+            view = typing_notices.for_user(row) if row["seq"] is None else user_view(row, meta)
+            last = await _send_row(ws, view, row, last)
 
 
 @routes.get("/api/v1/agent/stream")
@@ -112,7 +113,7 @@ async def agent_stream(request: web.Request) -> web.WebSocketResponse:
     require_websocket(request)  # before the sign-in and the connected event
     # Counted before the sign-in, so that a fresh sign-in is a connected one.
     bridge.agent_connections[agent_id] += 1
-    sub = bridge.hub.subscribe_all()
+    sub = bridge.hub.subscribe_all(notices=True)
     try:
         await auth.signed_in(request, claims)
         if bridge.agent_connections[agent_id] == 1:
@@ -161,7 +162,11 @@ async def _send_agent(
             await ws.close(code=RESUME_CODE, message=b"fell behind: resume with since")
             return
         sent = False
-        for row in relevant([r for r in rows or () if r["seq"] > last]):
+        for row in [r for r in rows or () if r["seq"] is None]:  # typing notices
+            holder = bridge.engine.chat_view(row["chat_id"])
+            if typing_notices.for_agent(row, agent_id, holder and holder.agent_id):
+                await ws.send_json(row)
+        for row in relevant([r for r in rows or () if r["seq"] is not None and r["seq"] > last]):
             last = await _send_row(ws, row, row, last)
             sent = True
         if sent:
@@ -173,7 +178,12 @@ def _counts(bridge: Bridge, agent_id: str) -> dict[str, Any]:
 
 
 async def _send_row(ws: web.WebSocketResponse, view: Row | None, row: Row, last: int) -> int:
-    """Send ``view`` of ``row`` unless already past it; returns the new last seq."""
+    """Send ``view`` of ``row`` unless already past it; returns the new last seq. A notice
+    (``seq`` None: typing) is sent as it comes and moves nothing."""
+    if row["seq"] is None:
+        if view is not None:
+            await ws.send_json(view)
+        return last
     if row["seq"] <= last:
         return last
     if view is not None:

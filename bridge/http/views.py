@@ -78,6 +78,10 @@ def summary(bridge: Bridge, chat_id: str) -> dict[str, Any]:
         "user_cancelled": chat.user_cancelled,
         "status": chat.state,
         "agent_id": chat.agent_id,
+        "priority": chat.priority,
+        "skills": chat.skills,
+        "offered_to": chat.offered_to,
+        "retrial_of": chat.retrial_of,
     }
 
 

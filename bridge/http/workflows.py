@@ -30,12 +30,21 @@ _CHAT_ROUTES: dict[str, tuple[str, str]] = {
     "customer": ("get", f"{_AGENT}/customer"),
     "resources": ("get", f"{_AGENT}/resources"),
     "create_ticket": ("post", f"{_AGENT}/tickets"),
+    "user_typing": ("post", f"{_USER}/typing"),
+    "user_read": ("post", f"{_USER}/read"),
+    "survey_state": ("get", f"{_USER}/survey"),
+    "answer_survey": ("post", f"{_USER}/survey"),
+    "agent_typing": ("post", f"{_AGENT}/typing"),
+    "agent_read": ("post", f"{_AGENT}/read"),
+    "accept_offer": ("post", f"{_AGENT}/offer/accept"),  # issue 13
+    "decline_offer": ("post", f"{_AGENT}/offer/decline"),
 }
 _TICKET_ROUTES: dict[str, tuple[str, str]] = {
     "ticket": ("get", _TICKET),
     "change_ticket": ("patch", _TICKET),
     "confirm_ticket": ("post", f"{_TICKET}/confirm"),
     "resolve_ticket": ("post", f"{_TICKET}/resolve"),
+    "ticket_resolution": ("get", f"{_TICKET}/resolution"),
 }
 
 # (method, path) answering -> {link name: (target method, target path, parameters)}

@@ -28,6 +28,7 @@ from bridge.runtime.chat_workspace import (
     held_chat,
     reconcile,
     required_customer,
+    resolution,
     shared_articles,
     transcript,
 )
@@ -68,6 +69,17 @@ class PinIn(In):
 class ResolveIn(In):
     status: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     status_reason: Annotated[str, Field(max_length=100)] | None = None
+
+
+class ResolutionOut(Out):
+    ticket_id: str
+    kind: str
+    status: str
+    status_reason: str
+    reasons: list[str]
+    closed: bool
+    can_resolve: bool
+    why_not: str | None
 
 
 class TicketOut(Out):
@@ -264,8 +276,9 @@ async def confirm_ticket(request: web.Request) -> web.Response:
 
 
 @routes.post(f"{P}/tickets/{{ticket_id}}/resolve")
-@doc("Resolve from the chat with the configured Status / Status Reason (or allowed ones)",
-     body=ResolveIn, response=TicketOut, auth="agent")  # fmt: skip
+@doc("Resolve from the chat with the configured Status / Status Reason (or allowed ones): "
+     "while the chat is open, by the agent holding it; after End, by the agent who held it "
+     "when it closed", body=ResolveIn, response=TicketOut, auth="agent")  # fmt: skip
 async def resolve_ticket(request: web.Request) -> web.Response:
     _, claims = await _ticket(request)
     body = await parse_body(request, ResolveIn)
@@ -282,6 +295,17 @@ async def resolve_ticket(request: web.Request) -> web.Response:
         return directory.set_status(ticket.id, status, reason)
 
     return await _ticket_step(request, claims, step, record=True)
+
+
+@routes.get(f"{P}/tickets/{{ticket_id}}/resolution")
+@doc("What Resolve would set (the configured Status and Status Reason, and the reasons "
+     "allowed with that Status) and whether I may resolve the ticket now, with why not",
+     response=ResolutionOut, auth="agent")  # fmt: skip
+async def get_resolution(request: web.Request) -> web.Response:
+    ticket, claims = await _ticket(request)
+    directory = request.app[workspace_key].directory
+    offer = resolution(request.app[bridge_key], directory, ticket, claims.agent_id)
+    return web.json_response(offer)
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -317,21 +341,24 @@ Step = Callable[[SqliteDirectory, Ticket], Ticket]
 async def _ticket_step(
     request: web.Request, claims: AgentClaims, step: Step, *, record: bool = False
 ) -> web.Response:
-    """Apply ``step`` to my chat's ticket; ``record`` adds its new status to the chat's log."""
+    """Apply ``step`` to my chat's ticket; ``record`` (resolve, allowed after End) logs it."""
     bridge = request.app[bridge_key]
     workspace = request.app[workspace_key]
     done: list[Ticket] = []
 
     def command() -> list[Event]:
         ticket = workspace.directory.ticket(request.match_info["ticket_id"])
-        chat_id = ticket.chat_id or ""
-        held_chat(bridge.engine, chat_id, claims.agent_id)
+        chat_id, agent_id = ticket.chat_id or "", claims.agent_id
+        if record:  # resolving: the engine's rule for a chat's tickets, after End too
+            bridge.engine.ticket_chat(chat_id, agent_id, ticket.id)
+        else:
+            held_chat(bridge.engine, chat_id, agent_id)
         chat_ticket_in_scope(bridge, ticket)
         done.append(step(workspace.directory, ticket))
         if not record:
             return []
-        return bridge.engine.record_ticket_status(
-            chat_id, claims.agent_id, ticket.id, done[0].status, done[0].status_reason
+        return bridge.engine.resolve_ticket(
+            chat_id, agent_id, ticket.id, done[0].status, done[0].status_reason
         )
 
     await bridge.runner.run(command)

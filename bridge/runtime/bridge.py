@@ -28,6 +28,7 @@ from bridge.settings import Settings, SourceSettings
 from bridge.store import EventStore, LogDamaged, Row, SideWrite, Store, StoreFailed, open_store
 
 from .callbacks import CallbackDelivery, StoreOutbox, delivery_id
+from .clock import engine_clock
 from .connector_auth import ConnectorAuth
 from .handoff_status import outgoing
 from .hub import Hub
@@ -55,14 +56,15 @@ class Bridge:
         tracer: Tracer | None = None,
     ) -> None:
         self.settings = settings
-        self.clock = clock
+        # Engine time; faster than the wall clock only in load tests (engine.clock_speed).
+        self.clock = engine_clock(clock, settings.engine.clock_speed)
         self.engine = self._new_engine()
         self.store = store if store is not None else open_store(settings)
         self.role = "leader"  # a Bridge exists only where the store is held (see leadership)
         self.projection = Projection()
         self.hub = Hub()
-        self.metrics = Metrics(lambda: self.engine, clock, lambda: self.role == "leader")
-        self.signer = TokenSigner(secret, settings.token_ttl, clock)
+        self.metrics = Metrics(lambda: self.engine, self.clock, lambda: self.role == "leader")
+        self.signer = TokenSigner(secret, settings.token_ttl, clock)  # wall time, not scaled
         self.sources = {s.api_key.get_secret_value(): s for s in settings.sources}
         self.sources_by_name = {s.name: s for s in settings.sources}
         try:
@@ -87,9 +89,10 @@ class Bridge:
             auth=ConnectorAuth.of(settings.botframework, settings.callbacks.timeout),
         )
         self.committed_seq = self.store.max_seq()  # the last seq streams may have seen
+        self._outbox_grew = False  # a batch derived callbacks: pump after its commit
         self.runner = CommandRunner(self.engine, self.writer, self.projection, self.committed_seq)
         self.runner.restore = self._restore
-        self.timers = TimerDriver(self.runner, clock)
+        self.timers = TimerDriver(self.runner, self.clock, settings.engine.clock_speed)
         self.runner.tracer = self.writer.tracer = self.delivery.tracer = tracer  # None: off
         # Handoffs in flight per (source, Idempotency-Key): a concurrent retry waits for them.
         self.inflight: dict[tuple[str, str], asyncio.Future[Row]] = {}
@@ -97,7 +100,9 @@ class Bridge:
         self.closing = False
 
     def _new_engine(self) -> Engine:
-        return Engine(self.clock, self.settings.engine.to_engine())
+        engine = Engine(self.clock, self.settings.engine.to_engine())
+        engine.set_supervisor_role(self.settings.supervision.role)
+        return engine
 
     def _recover(self) -> int:
         """Replay the log into the fresh engine and projection; returns the rows replayed."""
@@ -185,6 +190,7 @@ class Bridge:
                 claims.permissions,
                 screen_name,
                 connected=self.agent_connections[claims.agent_id] > 0,
+                skills=claims.skill_levels,
             )
 
         return command
@@ -206,7 +212,9 @@ class Bridge:
             return
         self.committed_seq = rows[-1]["seq"]
         self.hub.publish(rows)
-        self.delivery.pump()
+        if self._outbox_grew:  # else the outbox has nothing new: no read on the loop
+            self._outbox_grew = False
+            self.delivery.pump()
 
     def _outbox_writes(self, rows: list[Row]) -> list[SideWrite]:
         """The callbacks these rows cause, as outbox inserts of the transaction that holds them."""
@@ -221,6 +229,7 @@ class Bridge:
                         delivery_id(meta.chat_id, row["seq"]), meta.chat_id, meta.origin, url, body
                     )
                 )
+        self._outbox_grew = self._outbox_grew or bool(writes)  # kept if this commit fails
         return writes
 
     def _callbacks_of(self, row: Row, meta: ChatMeta) -> Iterator[tuple[str, bytes]]:

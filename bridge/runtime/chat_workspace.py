@@ -16,7 +16,7 @@ import structlog
 
 from bridge.engine import Engine
 from bridge.engine import errors as err
-from bridge.engine.events import ArticleShared, ChatOpened, MessagePosted, TicketStatusChanged
+from bridge.engine.events import ArticleShared, TicketStatusChanged
 from bridge.engine.views import ChatView
 from bridge.store import Row
 from bridge.workspace import (
@@ -27,14 +27,14 @@ from bridge.workspace import (
     UnknownTicket,
     Workspace,
 )
+from bridge.workspace.tickets import check_status_change
 
+from . import transcripts
 from .bridge import Bridge
-from .runner import agent_name
 
 log = structlog.get_logger("bridge.workspace")
 
 CANCELLED = "Cancelled"  # what the engine's abandon records for a chat's open tickets
-BOT_NAME = "Virtual Agent"
 
 
 def held_chat(engine: Engine, chat_id: str, agent_id: str) -> ChatView:
@@ -94,34 +94,32 @@ def required_customer(
 
 
 def transcript(bridge: Bridge, rows: Iterable[Row]) -> list[tuple[str, str]]:
-    """The conversation as (speaker, text): the bot's part, the question, then the messages."""
-    lines: list[tuple[str, str]] = []
-    customer = "Customer"
-    for row in rows:
-        payload = row["payload"]
-        if row["type"] == ChatOpened.__name__:
-            detail = payload.get("detail") or {}
-            customer = (detail.get("customer") or {}).get("name") or customer
-            for line in detail.get("transcript") or ():
-                lines.append(
-                    (customer if line.get("from") == "user" else BOT_NAME, line.get("text", ""))
-                )
-            if payload.get("question"):
-                lines.append((customer, payload["question"]))
-        elif row["type"] == MessagePosted.__name__:
-            speaker = (
-                customer
-                if payload["sender"] == "user"
-                else agent_name(bridge.engine, row["agent_id"])
-            )
-            lines.append((speaker, _message_text(payload)))
-    return lines
+    """The conversation as (speaker, text): the bot's part, the question, then the messages
+    (``transcripts.conversation``, the one reading of a chat's rows)."""
+    kinds = (transcripts.OPENED, transcripts.MESSAGE)
+    return [
+        (ln.speaker, ln.text) for ln in transcripts.conversation(bridge, rows) if ln.kind in kinds
+    ]
 
 
-def _message_text(payload: dict) -> str:
-    names = [a.get("name", "file") for a in payload.get("attachments") or ()]
-    extra = " ".join(f"[attachment: {name}]" for name in names)
-    return " ".join(part for part in (payload.get("text") or "", extra) if part)
+def resolution(bridge: Bridge, directory: Directory, ticket: Ticket, agent_id: str) -> dict:
+    """What Resolve would set on the chat's ticket, and whether ``agent_id`` may resolve it now:
+    the engine's rule for a chat's tickets (after End too), then the ticket's own (not closed,
+    not in edit mode), so ``why_not`` is the sentence the resolve call would answer."""
+    statuses = directory.statuses
+    rules = statuses.for_kind(ticket.kind)
+    why_not = None
+    try:
+        bridge.engine.ticket_chat(ticket.chat_id or "", agent_id, ticket.id)
+        check_status_change(statuses, ticket, rules.resolved, rules.resolved_reason)
+    except err.LivechatError as exc:
+        why_not = str(exc)
+    return {
+        "ticket_id": ticket.id, "kind": ticket.kind, "status": rules.resolved,
+        "status_reason": rules.resolved_reason, "reasons": list(rules.allowed[rules.resolved]),
+        "closed": rules.is_closed(ticket.status), "can_resolve": why_not is None,
+        "why_not": why_not,
+    }  # fmt: skip
 
 
 def shared_articles(rows: Iterable[Row]) -> list[str]:

@@ -38,6 +38,7 @@ from bridge.engine.events import (
     ChatAssigned,
     ChatClosed,
     MessagePosted,
+    ScreenShareOffered,
     SystemMessage,
 )
 from bridge.store import Row
@@ -109,6 +110,8 @@ def answer_for(row: Row, meta: ChatMeta, reference: dict[str, Any]) -> dict[str,
     if kind == ArticleShared.__name__:
         text = f"{payload['title']}: {payload['url']}"
         return message_activity(reference, text, _name(meta, row))
+    if kind == ScreenShareOffered.__name__:
+        return message_activity(reference, f"Screen sharing: {payload['url']}", _name(meta, row))
     return None
 
 
@@ -125,6 +128,8 @@ def outgoing(row: Row, meta: ChatMeta) -> tuple[str, dict[str, Any]] | None:
 
 
 def _name(meta: ChatMeta, row: Row) -> str:
+    if row["agent_id"] in meta.supervisor_names:  # a supervisor who barged in
+        return meta.supervisor_names[row["agent_id"]]
     names = [name for seq, name in meta.agent_names.items() if seq <= row["seq"]]
     return names[-1] if names else "Agent"
 

@@ -14,9 +14,10 @@ from bridge.store import Row
 
 
 class Subscription:
-    def __init__(self, maxsize: int) -> None:
+    def __init__(self, maxsize: int, notices: bool = False) -> None:
         self.queue: asyncio.Queue[list[Row]] = asyncio.Queue(maxsize)
         self.overflowed = False
+        self.notices = notices  # also takes ephemeral notices (rows with seq None): streams do
 
     def push(self, rows: list[Row]) -> None:
         if self.overflowed:
@@ -36,12 +37,12 @@ class Hub:
         self._all: set[Subscription] = set()
 
     def subscribe_chat(self, chat_id: str) -> Subscription:
-        sub = Subscription(self._maxsize)
+        sub = Subscription(self._maxsize, notices=True)
         self._chats[chat_id].add(sub)
         return sub
 
-    def subscribe_all(self) -> Subscription:
-        sub = Subscription(self._maxsize)
+    def subscribe_all(self, *, notices: bool = False) -> Subscription:
+        sub = Subscription(self._maxsize, notices)
         self._all.add(sub)
         return sub
 
@@ -68,3 +69,13 @@ class Hub:
         for chat_id, chat_rows in by_chat.items():
             for sub in self._chats[chat_id]:
                 sub.push(chat_rows)
+
+    def signal(self, notice: Row) -> None:
+        """An ephemeral notice (typing; ``seq`` None) to the streams of its chat and to the
+        agents' streams; never to followers of the log, which count seqs."""
+        rows = [notice]
+        for sub in self._all:
+            if sub.notices:
+                sub.push(rows)
+        for sub in self._chats.get(notice["chat_id"], ()):
+            sub.push(rows)

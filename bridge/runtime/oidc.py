@@ -177,12 +177,15 @@ def profile_of(settings: OidcSettings, claims: dict[str, Any]) -> AgentProfile:
     roles: dict[str, None] = {}
     permissions: dict[str, None] = {}
     queues: dict[str, None] = {}
+    skills: dict[str, int] = {}
     for group in listed:
         grant = settings.groups.get(str(group))
         if grant is not None:
             roles.update(dict.fromkeys(grant.roles))
             permissions.update(dict.fromkeys(grant.permissions))
             queues.update(dict.fromkeys(grant.queues))
+            for skill, level in grant.skills.items():
+                skills[skill] = max(level, skills.get(skill, 0))
     if not is_permitted(roles, permissions):
         raise OidcNotPermitted(
             f"{agent_id!r} is signed in with the provider, but no group of theirs grants the "
@@ -195,6 +198,7 @@ def profile_of(settings: OidcSettings, claims: dict[str, Any]) -> AgentProfile:
         queues=list(queues),
         roles=list(roles),
         permissions=list(permissions),
+        skills=skills,
     )
 
 

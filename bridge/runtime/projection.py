@@ -20,6 +20,7 @@ from bridge.engine.events import (
     ChatOverflowed,
     ChatRequeued,
     ChatTransferred,
+    SupervisorJoined,
 )
 from bridge.store import Row
 
@@ -37,6 +38,9 @@ class ChatMeta:
     # (seq, queue, holding agent) in force from that seq on.
     trail: list[tuple[int, str, str | None]] = field(default_factory=list)
     agent_names: dict[int, str] = field(default_factory=dict)  # ChatAssigned seq -> name
+    # Supervisors who barged in -> how the user is shown their messages (issue 16 item 7).
+    supervisor_names: dict[str, str] = field(default_factory=dict)
+    closed_at: float | None = None  # when ChatClosed was logged (the survey window runs from it)
 
     def at(self, seq: int) -> tuple[str, str | None]:
         """The queue and holder in force when row ``seq`` happened (before it applied)."""
@@ -91,6 +95,8 @@ class Projection:
         if kind == ChatAssigned.__name__:
             meta._move(seq, holder=row["agent_id"])
             meta.agent_names[seq] = name_of(row["agent_id"])
+        elif kind == SupervisorJoined.__name__:
+            meta.supervisor_names[row["agent_id"]] = f"{name_of(row['agent_id'])} (supervisor)"
         elif kind == ChatTransferred.__name__:
             meta._move(seq, queue=p.get("to_queue"))
         elif kind == ChatOverflowed.__name__:
@@ -99,3 +105,4 @@ class Projection:
             meta._move(seq, queue=p["queue"])
         elif kind == ChatClosed.__name__:
             meta._move(seq)
+            meta.closed_at = row["at"]

@@ -152,9 +152,12 @@ def _consume(future: asyncio.Future[None]) -> None:
 class TimerDriver:
     """Sleeps until the engine's next deadline (or a command moves it), then fires timers."""
 
-    def __init__(self, runner: CommandRunner, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, runner: CommandRunner, clock: Callable[[], float] = time.time, speed: float = 1.0
+    ) -> None:
         self._runner = runner
         self._clock = clock
+        self._speed = speed  # engine seconds per wall second (engine.clock_speed)
         self._task: asyncio.Task[None] | None = None
         self.retry_after = 1.0
 
@@ -170,7 +173,7 @@ class TimerDriver:
         changed = self._runner.changed
         while True:
             deadline = self._runner.engine.next_deadline()
-            timeout = None if deadline is None else max(deadline - self._clock(), 0.0)
+            timeout = None if deadline is None else max(deadline - self._clock(), 0.0) / self._speed
             self._runner.watched = deadline
             changed.clear()
             try:

@@ -7,7 +7,7 @@ token for thousands of requests, and the expiry is still checked on every use.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import jwt
@@ -31,6 +31,12 @@ class AgentClaims:
     roles: tuple[str, ...]
     permissions: tuple[str, ...]
     expires: float
+    # Skill -> level pairs (issue 13); the engine's ``sign_in`` checks the levels.
+    skills: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def skill_levels(self) -> dict[str, int]:
+        return dict(self.skills)
 
 
 class TokenSigner:
@@ -50,6 +56,7 @@ class TokenSigner:
         roles: Sequence[str] = ("IT Agent",),
         permissions: Sequence[str] = ("ESChat_Agent",),
         ttl: float | None = None,
+        skills: Mapping[str, int] | None = None,
     ) -> str:
         now = self._clock()
         claims = {
@@ -63,6 +70,8 @@ class TokenSigner:
             "iat": int(now),
             "exp": int(now + (ttl or self._ttl)),
         }
+        if skills:
+            claims["skills"] = dict(skills)
         return jwt.encode(claims, self._secret, algorithm=_ALGORITHM)
 
     def user_token(self, chat_id: str) -> str:
@@ -105,6 +114,7 @@ class TokenSigner:
                 _texts(data.get("roles")),
                 _texts(data.get("permissions")),
                 float(data["exp"]),
+                _levels(data.get("skills", {})),
             )
         except (TypeError, ValueError) as exc:
             raise Unauthorized("malformed agent token claims") from exc
@@ -122,6 +132,17 @@ def _text(value: object) -> str:
     if not isinstance(value, str):
         raise TypeError("expected a string claim")
     return value
+
+
+def _levels(value: object) -> tuple[tuple[str, int], ...]:
+    if not isinstance(value, dict):
+        raise TypeError("expected an object of skill levels")
+    pairs = []
+    for skill, level in value.items():
+        if isinstance(level, bool) or not isinstance(level, int):
+            raise TypeError("expected whole-number skill levels")
+        pairs.append((_text(skill), level))
+    return tuple(sorted(pairs))
 
 
 def _texts(value: object) -> tuple[str, ...]:

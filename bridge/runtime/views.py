@@ -14,12 +14,22 @@ from bridge.engine.events import (
     ChatAssigned,
     ChatCancelled,
     ChatClosed,
+    ChatOffered,
     ChatOpened,
     ChatOverflowed,
+    ChatRelaxed,
     ChatRequeued,
     ChatTransferred,
     MessagePosted,
+    MessagesRead,
     NoteAdded,
+    OfferEnded,
+    ScreenShareOffered,
+    SupervisorJoined,
+    SupervisorReassigned,
+    SupervisorTookOver,
+    SupervisorWhispered,
+    SurveyAnswered,
     SystemMessage,
     TicketLinked,
     TicketStatusChanged,
@@ -34,24 +44,44 @@ USER_TYPES = frozenset(
         MessagePosted.__name__,
         SystemMessage.__name__,
         ArticleShared.__name__,
+        ScreenShareOffered.__name__,
         ChatTransferred.__name__,
         ChatClosed.__name__,
         ChatCancelled.__name__,
+        MessagesRead.__name__,
+        SurveyAnswered.__name__,
     }
 )
 # Rows that concern an agent through the queue the chat sat in (so the console's counts move).
-_QUEUE_TYPES = frozenset({ChatAssigned.__name__, ChatClosed.__name__, ChatCancelled.__name__})
+# Issue 13: offers and relaxation change what every agent of the queue sees on the item.
+_QUEUE_TYPES = frozenset(
+    {
+        ChatAssigned.__name__,
+        ChatClosed.__name__,
+        ChatCancelled.__name__,
+        ChatOffered.__name__,
+        OfferEnded.__name__,
+        ChatRelaxed.__name__,
+    }
+)
 # Conversation rows that concern the agent holding the chat.
 _HOLDER_TYPES = frozenset(
     {
         MessagePosted.__name__,
         SystemMessage.__name__,
         ArticleShared.__name__,
+        ScreenShareOffered.__name__,
         NoteAdded.__name__,
         ChatCancelled.__name__,
         ChatClosed.__name__,
         TicketLinked.__name__,
         TicketStatusChanged.__name__,
+        MessagesRead.__name__,
+        # Supervision: a whisper is for the holder (never the user: not in USER_TYPES).
+        SupervisorWhispered.__name__,
+        SupervisorJoined.__name__,
+        SupervisorTookOver.__name__,
+        SupervisorReassigned.__name__,
     }
 )
 
@@ -68,6 +98,8 @@ def user_view(row: Row, meta: ChatMeta) -> Row | None:
         payload = {**payload, "agent_name": meta.agent_names.get(row["seq"], row["agent_id"])}
     elif kind == ChatTransferred.__name__:
         payload = {k: v for k, v in payload.items() if k != "note"}
+    elif kind == MessagePosted.__name__ and row["agent_id"] in meta.supervisor_names:
+        payload = {**payload, "agent_name": meta.supervisor_names[row["agent_id"]]}
     return {
         "seq": row["seq"],
         "at": row["at"],
@@ -76,6 +108,14 @@ def user_view(row: Row, meta: ChatMeta) -> Row | None:
         "agent_id": row["agent_id"],
         "payload": payload,
     }
+
+
+def in_agent_history(row: Row, agent_id: str, supervises: bool) -> bool:
+    """Whether an agent who sees the chat gets this row in its history: every row but a
+    whisper, which is for its supervisor, the agent it went to, and the chat's supervisors."""
+    if row["type"] != SupervisorWhispered.__name__:
+        return True
+    return supervises or agent_id in (row["agent_id"], row["payload"].get("to_agent"))
 
 
 def concerns_agent(row: Row, agent_id: str, queues: Collection[str], meta: ChatMeta | None) -> bool:

@@ -71,7 +71,25 @@ _BASE = (
 )
 
 # Step n brings a database from schema version n-1 to n.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_BASE,)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    _BASE,
+    # 2: canned responses (issue 16), shared by company or queue, or an agent's own.
+    (
+        """CREATE TABLE canned_responses (
+            id TEXT PRIMARY KEY,
+            scope TEXT NOT NULL,
+            company TEXT NOT NULL,
+            queue TEXT,
+            owner TEXT,
+            title TEXT NOT NULL,
+            shortcut TEXT NOT NULL,
+            text TEXT NOT NULL,
+            article_id TEXT,
+            updated_by TEXT NOT NULL,
+            updated_at DOUBLE PRECISION NOT NULL
+        )""",
+    ),
+)
 LATEST = len(MIGRATIONS)
 
 _VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"

@@ -29,7 +29,17 @@ import psycopg
 from . import pg_schema
 from .errors import NotLeader, StoreInUse, classify
 from .factory import redacted
-from .rows import BadRow, OutboxEntry, Row, SideWrite, SideWrites, StoredAttachment, flat, row_of
+from .rows import (
+    CANNED_SELECT,
+    BadRow,
+    OutboxEntry,
+    Row,
+    SideWrite,
+    SideWrites,
+    StoredAttachment,
+    flat,
+    row_of,
+)
 from .schema import APPLICATION_ID
 
 _INSERT_EVENT = "INSERT INTO events VALUES (%s, %s, %s, %s, %s, %s, %s)"
@@ -254,6 +264,15 @@ class PostgresStore(SideWrites):
             (attachment_id,),
         )
         return None if not found else StoredAttachment(*found[0][:4], bytes(found[0][4]))
+
+    def rows_of_types(self, types: Sequence[str]) -> list[Row]:
+        found = self._all(
+            f"SELECT {_ROW_COLUMNS} FROM events WHERE type = ANY(%s) ORDER BY seq", (list(types),)
+        )
+        return [row_of(r) for r in found]
+
+    def canned_responses(self) -> list[tuple[Any, ...]]:
+        return self._all(CANNED_SELECT)
 
     def counts(self) -> dict[str, int]:
         tables = ("events", "idempotency", "chat_origins", "attachments")

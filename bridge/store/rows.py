@@ -91,6 +91,21 @@ class SideWrites:
         )
 
     @staticmethod
+    def canned_write(values: tuple[Any, ...]) -> SideWrite:
+        """Create or replace one canned response (``CANNED_COLUMNS`` order)."""
+        columns = ", ".join(CANNED_COLUMNS)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in CANNED_COLUMNS[1:])
+        return SideWrite(
+            f"INSERT INTO canned_responses ({columns}) VALUES ({', '.join('?' * len(values))})"
+            f" ON CONFLICT (id) DO UPDATE SET {updates}",
+            values,
+        )
+
+    @staticmethod
+    def canned_delete(canned_id: str) -> SideWrite:
+        return SideWrite("DELETE FROM canned_responses WHERE id = ?", (canned_id,))
+
+    @staticmethod
     def outbox_write(
         delivery_id: str, chat_id: str, source: str | None, url: str, body: bytes
     ) -> SideWrite:
@@ -106,6 +121,23 @@ class SideWrites:
         if delivered:
             return SideWrite("DELETE FROM callback_outbox WHERE id = ?", (outbox_id,))
         return SideWrite("UPDATE callback_outbox SET state = 'failed' WHERE id = ?", (outbox_id,))
+
+
+# The canned_responses table's columns, in the order both stores read and write them.
+CANNED_COLUMNS = (
+    "id",
+    "scope",
+    "company",
+    "queue",
+    "owner",
+    "title",
+    "shortcut",
+    "text",
+    "article_id",
+    "updated_by",
+    "updated_at",
+)
+CANNED_SELECT = f"SELECT {', '.join(CANNED_COLUMNS)} FROM canned_responses ORDER BY id"
 
 
 def flat(row: Row) -> tuple[Any, ...]:

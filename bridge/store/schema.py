@@ -73,6 +73,22 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE idempotency ADD COLUMN request_hash TEXT",
         "CREATE TABLE IF NOT EXISTS health_probe (id INTEGER PRIMARY KEY, at REAL NOT NULL)",
     ),
+    # 3: canned responses (issue 16), shared by company or queue, or an agent's own.
+    (
+        """CREATE TABLE IF NOT EXISTS canned_responses (
+            id TEXT PRIMARY KEY,
+            scope TEXT NOT NULL,
+            company TEXT NOT NULL,
+            queue TEXT,
+            owner TEXT,
+            title TEXT NOT NULL,
+            shortcut TEXT NOT NULL,
+            text TEXT NOT NULL,
+            article_id TEXT,
+            updated_by TEXT NOT NULL,
+            updated_at REAL NOT NULL
+        )""",
+    ),
 )
 LATEST = len(MIGRATIONS)
 

@@ -18,11 +18,22 @@ import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from . import schema
 from .errors import NotAStore, classify
 from .lock import StoreLock
-from .rows import BadRow, OutboxEntry, Row, SideWrite, SideWrites, StoredAttachment, flat, row_of
+from .rows import (
+    CANNED_SELECT,
+    BadRow,
+    OutboxEntry,
+    Row,
+    SideWrite,
+    SideWrites,
+    StoredAttachment,
+    flat,
+    row_of,
+)
 
 __all__ = ["BadRow", "EventStore", "OutboxEntry", "Row", "SideWrite", "StoredAttachment"]
 
@@ -195,6 +206,19 @@ class EventStore(SideWrites):
             (attachment_id,),
         ).fetchone()
         return None if found is None else StoredAttachment(*found)
+
+    def rows_of_types(self, types: Sequence[str]) -> list[Row]:
+        """Every row of these types in seq order: one scan in SQLite, not a decode of the log
+        (a follower that needs a few rare types on start, the transcript mailer's requests)."""
+        marks = ", ".join("?" * len(types))
+        cursor = self._reader.execute(
+            f"SELECT {_ROW_COLUMNS} FROM events WHERE type IN ({marks}) ORDER BY seq", tuple(types)
+        )
+        return [row_of(r) for r in cursor]
+
+    def canned_responses(self) -> list[tuple[Any, ...]]:
+        """Every canned response as a tuple of ``rows.CANNED_COLUMNS`` (the bridge caches them)."""
+        return self._reader.execute(CANNED_SELECT).fetchall()
 
     def counts(self) -> dict[str, int]:
         tables = ("events", "idempotency", "chat_origins", "attachments")

@@ -102,7 +102,7 @@ class Workspace:
         kind: TicketKind,
         *,
         company: str,
-        chat_id: str,
+        chat_id: str | None,  # None: an offline message (no chat)
         customer_id: str,
         transcript: Sequence[TranscriptLine],
         template_id: str | None = None,

@@ -169,11 +169,12 @@ def start_chat(
     queue: str = "GENERAL",
     name: str = "Allen Allbrook",
     customer_id: str = "PPL000000000001",
+    email: str = "allen.allbrook@calbroservices.com",
 ) -> None:
     page.get_by_label("Company").select_option(company)
     page.get_by_label("Topic").select_option(queue)
     page.get_by_label("Your name").fill(name)
-    page.get_by_label("Email").fill("allen.allbrook@calbroservices.com")
+    page.get_by_label("Email").fill(email)
     page.get_by_label("Employee ID").fill(customer_id)
     page.get_by_label("How can we help?").fill(question)
     page.get_by_role("button", name="Start chat").click()
@@ -186,13 +187,21 @@ def send(page: Page, field: str, text: str) -> None:
     page.locator(field).press("Enter")
 
 
-def shoot(page: Page, directory: Path, name: str) -> None:
-    """A 1280x800 and a 400 px wide screenshot of the page as it is now."""
+def shoot(page: Page, directory: Path, name: str, *, full_page: bool = True) -> None:
+    """A 1280x800 and a 400 px wide screenshot of the page as it is now (the narrow one of the
+    whole page, unless ``full_page`` is False: a modal dialog's backdrop covers the window only).
+    """
     directory.mkdir(parents=True, exist_ok=True)
     page.evaluate("() => { const t = document.getElementById('toast'); if (t) t.hidden = true; }")
     size = page.viewport_size
     page.screenshot(path=directory / f"{name}.png")
     page.set_viewport_size(NARROW)
-    page.screenshot(path=directory / f"{name}-narrow.png", full_page=True)
+    page.screenshot(path=directory / f"{name}-narrow.png", full_page=full_page)
     if size:
         page.set_viewport_size(size)
+
+
+def end_chat(console: Page) -> None:
+    """End Chat on the console, confirmed in its dialog (no transcript email)."""
+    console.locator("#chat-actions").get_by_role("button", name="End Chat").click()
+    console.locator("#end-dialog").get_by_role("button", name="End Chat").click()

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from .support import Pages, needs_chromium, send, sign_in, start_chat
+from .support import Pages, end_chat, needs_chromium, send, sign_in, start_chat
 
 pytestmark = needs_chromium
 
@@ -42,6 +42,6 @@ def test_markup_in_names_questions_and_messages_renders_as_text_on_both_sides(
     for page in (bob, user):
         expect(page.locator("img")).to_have_count(0)
 
-    bob.get_by_role("button", name="End Chat").click()
+    end_chat(bob)
     expect(user.locator("#queue-info")).to_have_text("This chat has ended.")
     # The `pages` fixture fails the test if any alert() ran or any page raised an error.

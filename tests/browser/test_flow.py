@@ -7,7 +7,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from .support import Pages, needs_chromium, send, shoot, sign_in, start_chat
+from .support import Pages, end_chat, needs_chromium, send, shoot, sign_in, start_chat
 
 pytestmark = needs_chromium
 
@@ -115,7 +115,7 @@ def test_a_web_chat_is_answered_ticketed_transferred_and_ended_across_three_page
     expect(user.locator("#queue-info")).to_have_text("Bob Brown is chatting with you.")
     send(bob, "#composer-text", "Hi Allen, Bob here: the update is on its way.")
     expect(user.get_by_role("log")).to_contain_text("Bob here")
-    bob.get_by_role("button", name="End Chat").click()
+    end_chat(bob)
     expect(user.locator("#queue-info")).to_have_text("This chat has ended.")
     expect(bob.locator("#chat-actions")).to_have_text("This chat is closed.")
     expect(bob.locator("#count-mine")).to_have_text("0")

@@ -11,7 +11,7 @@ import re
 
 from playwright.sync_api import Page, Route, expect
 
-from .support import Pages, needs_chromium, send, sign_in, start_chat
+from .support import Pages, end_chat, needs_chromium, send, sign_in, start_chat
 
 pytestmark = needs_chromium
 UNREACHABLE = "The bridge cannot be reached"  # what the pages say when a request gets no answer
@@ -70,6 +70,6 @@ def test_a_message_sent_again_after_a_lost_answer_is_posted_once(pages: Pages) -
     expect(log.get_by_text("It says paper jam in tray 2.")).to_have_count(1)
     expect(log.get_by_text("Let me reset the printer queue.")).to_have_count(1)
     expect(carol.locator("#history").get_by_text("It says paper jam in tray 2.")).to_have_count(1)
-    carol.get_by_role("button", name="End Chat").click()
+    end_chat(carol)
     expect(user.locator("#queue-info")).to_have_text("This chat has ended.")
     expect(carol.locator("#count-mine")).to_have_text("0")

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from .support import Pages, needs_chromium, sign_in, start_chat
+from .support import Pages, end_chat, needs_chromium, sign_in, start_chat
 
 pytestmark = needs_chromium
 
@@ -20,7 +20,7 @@ def accept_from_queue(console: Page, customer: str) -> None:
 
 def end_as(console: Page, user: Page) -> None:
     """Leave the package's shared bridge as it was: the chat ends (later tests count queues)."""
-    console.get_by_role("button", name="End Chat").click()
+    end_chat(console)
     expect(user.locator("#queue-info")).to_have_text("This chat has ended.")
 
 

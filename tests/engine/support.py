@@ -85,35 +85,44 @@ def refused(r: Rig, error: type[LivechatError], call: Any, *args: Any, **kwargs:
 
 
 def check_invariants(engine: Engine) -> None:
-    """No chat without an owner or a queue; the derived counters agree with the chats."""
+    """No chat without an owner or a place; the derived counters agree with the chats; no
+    waiting chat has a free agent who qualifies for it; lanes keep their order."""
     _check_places(engine)
     _check_queues(engine)
+    _check_load(engine)
     _check_free(engine)
 
 
 def _check_places(engine: Engine) -> None:
     places: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for key, queue in engine.queues.items():
-        for cid in queue.front:
-            places[cid].append(("front", key))
-        for cid in queue.waiting:
-            places[cid].append(("waiting", key))
+        for lane in queue.lanes:
+            for cid, rank in lane.chats.items():
+                places[cid].append(("front" if lane.front else "waiting", key))
+                chat = engine.chats[cid]
+                assert (lane.priority, lane.needs, rank) == (chat.priority, chat.needs, chat.rank)
+            ranks = list(lane.chats.values())
+            assert ranks == sorted(ranks), f"lane of {key} out of order"
     for agent in engine.agents.values():
         for cid in agent.inbox:
             places[cid].append(("inbox", agent.id))
         for cid in agent.chats:
             places[cid].append(("chats", agent.id))
+        for cid in agent.offers:
+            assert engine.chats[cid].offer_to == agent.id and engine.chats[cid].state == QUEUED
+        for cid in agent.wraps:
+            assert engine.chats[cid].state == CLOSED and agent.signed_in
     assert set(places) <= set(engine.chats), "a lane holds an unknown chat"
     for chat in engine.chats.values():
         found = places.get(chat.id, [])
         if chat.state == CLOSED:
-            assert found == [], (chat.id, found)
+            assert found == [] and chat.offer_to is None, (chat.id, found)
             continue
         assert len(found) == 1, (chat.id, found)
         if chat.state == ASSIGNED:
             expected = ("chats", chat.agent_id)
             assert engine.agents[chat.agent_id].signed_in
-            assert chat.target_agent is None
+            assert chat.target_agent is None and chat.offer_to is None
         else:
             assert chat.state == QUEUED and chat.agent_id is None
             if chat.target_agent is not None:
@@ -122,15 +131,34 @@ def _check_places(engine: Engine) -> None:
             else:
                 expected = ("front" if chat.front else "waiting", chat.queue)
             assert not chat.user_cancelled, f"cancelled chat {chat.id} waits"
+            if chat.offer_to is not None:
+                assert chat.id in engine.agents[chat.offer_to].offers
         assert found[0] == expected, (chat.id, found, expected)
 
 
 def _check_queues(engine: Engine) -> None:
     for key, queue in engine.queues.items():
-        waiting = [*queue.front, *queue.waiting]
+        waiting = queue.ordered()
+        assert len(queue) == len(waiting)
         assert queue.n_transferred == sum(engine.chats[c].transferred for c in waiting)
         slots = sum(a.capacity for a in engine.agents.values() if a.serving and key in a.queues)
         assert queue.slots == slots, (key, queue.slots, slots)
+        ranks = [engine.chats[c].rank for c in waiting]
+        assert ranks == sorted(ranks), f"{key} lists its chats out of priority order"
+
+
+def _check_load(engine: Engine) -> None:
+    chats = engine.chats
+    for agent in engine.agents.values():
+        held = [*agent.chats, *agent.offers, *agent.wraps]
+        assert agent.load == sum(chats[c].weight for c in held), agent.id
+
+
+def qualifies_for(agent: Any, chat: Any) -> bool:
+    """The free agent could take the waiting chat now (the routing rule, restated plainly)."""
+    skills_ok = all(agent.skills.get(s, 0) >= level for s, level in chat.req)
+    passed = chat.passed is not None and agent.id in chat.passed
+    return agent.load + chat.weight <= agent.capacity and skills_ok and not passed
 
 
 def _check_free(engine: Engine) -> None:
@@ -139,14 +167,22 @@ def _check_free(engine: Engine) -> None:
         eligible = {
             a.id
             for a in engine.agents.values()
-            if auto and a.serving and key in a.queues and len(a.chats) < a.capacity
+            if auto and a.serving and key in a.queues and a.load < a.capacity
         }
         assert set(queue.free) == eligible, (key, sorted(queue.free), sorted(eligible))
         touched = [a.touched for a in queue.free.values()]
         assert touched == sorted(touched), f"free agents of {key} out of idle order"
-        if auto and len(queue):
-            assert not queue.free, f"{key} has waiting chats and free agents {list(queue.free)}"
+        if not auto:
+            continue
+        for cid in queue.ordered():
+            chat = engine.chats[cid]
+            if chat.offer_to is None:
+                idle = [a.id for a in queue.free.values() if qualifies_for(a, chat)]
+                assert not idle, f"{cid} waits in {key} while {idle} could take it"
     if auto:
         for agent in engine.agents.values():
-            if agent.inbox and agent.serving:
-                assert len(agent.chats) >= agent.capacity, f"{agent.id} is free with an inbox"
+            if agent.serving:
+                for cid in agent.inbox:
+                    chat = engine.chats[cid]
+                    free = chat.offer_to is None and qualifies_for(agent, chat)
+                    assert not free, f"{agent.id} is free with {cid} in its inbox"

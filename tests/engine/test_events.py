@@ -10,6 +10,9 @@ from bridge.engine import events as ev
 
 SAMPLES: list[ev.Event] = [
     ev.ChatOpened(1.0, "c1", "virtual_agent", "Acme", "Acme/GENERAL", "u1", "VPN?", {"bot": 1}),
+    ev.ChatOpened(
+        1.0, "c2", "self_service", "Acme", "Acme/X", "u1", "", None, 2, {"de": 3}, "c1", {"de": 3}
+    ),
     ev.WaitEstimated(1.0, "c1", "Acme/GENERAL", 2, {"recent_history": None, "queue_state": 9.5}),
     ev.ChatAssigned(2.0, "c1", "a1", 1.0, "manual"),
     ev.MessagePosted(3.0, "c1", 1, "user", None, "hi", [{"name": "f.png"}]),
@@ -26,12 +29,31 @@ SAMPLES: list[ev.Event] = [
     ev.ArticleShared(8.0, "c1", 4, "a2", "KB1", "VPN", "https://kb/1"),
     ev.ArticlePinned(8.0, "c1", "a2", "INC1", "KB1"),
     ev.AgentSignedIn(0.0, "a1", "Ada", "L", ["Acme/GENERAL"], ["IT Agent"], ["ESChat_Agent"]),
+    ev.AgentSignedIn(0.0, "a2", "B", "C", ["Acme/X"], ["IT Agent"], [], "Bo", True, {"de": 4}),
     ev.AgentAvailabilityChanged(0.0, "a1", True, 3),
+    ev.AgentAvailabilityChanged(0.0, "a1", False, 3, "Lunch"),
     ev.AgentScreenNameSet(0.0, "a1", "Ada"),
     ev.AgentConnectionChanged(0.0, "a1", False),
     ev.AgentSignedOut(9.0, "a1"),
     ev.AgentLeaseRenewed(9.0, "a1", 99.0),
     ev.AgentLeaseExpired(99.0, "a1"),
+    ev.TranscriptRequested(9.0, "c1", None, "user", "ann@example.com"),
+    ev.TranscriptSent(9.5, "c1", 30, "ann@example.com", 1),
+    ev.TranscriptFailed(9.5, "c1", 31, "ann@example.com", 5, "SMTPConnectError: refused"),
+    ev.ScreenShareOffered(9.0, "c1", 6, "a2", "https://remote.example.com/session/c1"),
+    ev.SupervisorMonitored(9.0, "c1", "s1"),
+    ev.SupervisorWhispered(9.0, "c1", 5, "s1", "a2", "ask for the tag"),
+    ev.SupervisorJoined(9.0, "c1", "s1", "a2"),
+    ev.SupervisorTookOver(9.0, "c1", "s1", "a2"),
+    ev.SupervisorReassigned(9.0, "c1", "s1", "a2", None, "Acme/VIP", "network"),
+    ev.MessagesRead(9.0, "c1", "a2", "agent", 3),
+    ev.SurveyAnswered(10.0, "c1", "a2", "Acme/X", 5, "thanks", "user"),
+    ev.OfflineMessageLeft(11.0, "m1", "Acme", "Acme/X", "u1", "closed", "WO1", "work_order", "web"),
+    ev.ChatRelaxed(60.0, "c1", 1, 2),
+    ev.ChatOffered(2.0, "c1", "a1", 32.0),
+    ev.OfferEnded(5.0, "c1", "a1", "declined", "Wrong skill"),
+    ev.WrapUpStarted(8.0, "c1", "a2", 68.0),
+    ev.WrapUpEnded(20.0, "c1", "a2", "ready"),
 ]
 
 
@@ -130,3 +152,25 @@ def test_every_type_has_a_whole_upcaster_chain_and_no_stray_steps():
     needed = {(name, v) for name, cls in ev.EVENT_TYPES.items() for v in range(1, cls.version)}
     assert needed <= set(ev.UPCASTERS), "a bumped type needs a step from each older version"
     assert {(n, v) for n, v in ev.UPCASTERS if v >= ev.EVENT_TYPES[n].version} == set()
+
+
+def test_old_rows_of_the_routing_model_read_as_they_meant():
+    """v1 ChatOpened had no priority or skills, v1 availability no reason, v2 sign-ins no skills."""
+    opened = ev.to_row(ev.ChatOpened(1.0, "c1", "self_service", "Acme", "Acme/GENERAL"))
+    old = {
+        **opened,
+        "version": 1,
+        "payload": {
+            k: v
+            for k, v in opened["payload"].items()
+            if k not in ("priority", "skills", "retrial_of", "needs")
+        },
+    }
+    assert ev.from_row(old) == ev.ChatOpened(1.0, "c1", "self_service", "Acme", "Acme/GENERAL")
+    for available, status in ((True, "Available"), (False, "Away")):
+        row = ev.to_row(ev.AgentAvailabilityChanged(0.0, "a1", available, 2, status))
+        payload = {k: v for k, v in row["payload"].items() if k != "status"}
+        assert ev.from_row({**row, "version": 1, "payload": payload}).status == status
+    signed = ev.to_row(ev.AgentSignedIn(0.0, "a1", "A", "B", [], [], [], None, True, {"x": 1}))
+    payload = {k: v for k, v in signed["payload"].items() if k != "skills"}
+    assert ev.from_row({**signed, "version": 2, "payload": payload}).skills is None

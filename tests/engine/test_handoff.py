@@ -29,7 +29,7 @@ def test_a_self_service_handoff_opens_the_chat_in_the_named_support_queue():
     events = r.engine.hand_off("c1", "self_service", "Acme", "VIP", question="VPN?")
     opened = of_type(events, ChatOpened)
     assert opened == [ChatOpened(0.0, "c1", "self_service", "Acme", "Acme/VIP", None, "VPN?")]
-    assert list(r.engine.queues["Acme/VIP"].waiting) == ["c1"]
+    assert r.engine.queues["Acme/VIP"].ordered() == ["c1"]
 
 
 def test_a_handoff_without_a_queue_goes_to_the_companys_general_queue():
@@ -123,7 +123,7 @@ def test_a_handoff_on_a_holiday_goes_to_the_closed_overflow_queue():
     assert of_type(events, ChatOverflowed) == [
         ChatOverflowed(r.clock.now, "c1", ACME, "Acme/Night", "closed")
     ]
-    assert list(r.engine.queues["Acme/Night"].waiting) == ["c1"]
+    assert r.engine.queues["Acme/Night"].ordered() == ["c1"]
     assert of_type(events, WaitEstimated)[0].queue == "Acme/Night"
     check_invariants(r.engine)
 

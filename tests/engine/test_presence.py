@@ -148,7 +148,7 @@ def test_a_log_with_leases_replays_into_the_same_state_and_deadlines():
 
 def test_a_version_1_sign_in_row_counts_as_connected_as_it_did():
     row = to_row(AgentSignedIn(0.0, "a1", "Ada", "L", [ACME], ROLES, PERMISSIONS))
-    assert row["version"] == 2 and row["payload"]["connected"] is True
+    assert row["version"] == 3 and row["payload"]["connected"] is True
     old = {
         **row,
         "version": 1,

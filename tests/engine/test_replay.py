@@ -15,10 +15,15 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from bridge.engine import BusinessHours, Engine, EngineConfig, QueueConfig, policy_named
+from bridge.engine.config import OfferRules, RelaxStep
 from bridge.engine.errors import LivechatError
 from bridge.engine.events import (
     ArticleShared,
     ChatAssigned,
+    ChatClosed,
+    ChatOffered,
+    ChatRequeued,
+    ChatTransferred,
     Event,
     MessagePosted,
     NoteAdded,
@@ -44,8 +49,26 @@ mostly = st.sampled_from([True, True, True, False])
 rarely = st.sampled_from([False, False, False, True])
 
 
-def make_config(auto: bool, policy: str, grace: bool, rescue: bool, quiet: bool) -> EngineConfig:
+SKILL_SETS = (None, None, {"de": 1}, {"de": 3}, {"de": 5, "fr": 2}, {"fr": 4})
+REASONS = ("Busy with another task", "Other", "Nope")
+STATES = ("Available", "Break", "Lunch", "Away", "Gone fishing")
+
+
+def make_config(
+    auto: bool, policy: str, grace: bool, rescue: bool, quiet: bool, model: frozenset[str]
+) -> EngineConfig:
+    """The routing model's options switch on by name: skills, ageing, wrap-up, offers, weights."""
     never = BusinessHours("UTC", {})
+    vip = QueueConfig(max_wait=50.0, inactivity_warn_after=40.0, priority=2)
+    if "skills" in model:
+        vip.skills = (("de", 3),)
+        vip.relax = (RelaxStep(10.0, 2), RelaxStep(20.0, None))
+    if "weights" in model:
+        vip.weight = 2
+    general = QueueConfig(max_wait=30.0, max_wait_overflow="Acme/VIP")
+    fallback = QueueConfig(inactivity_warn_after=25.0, inactivity_close_after=15.0)
+    if "wrap" in model:
+        general.wrap_up = vip.wrap_up = fallback.wrap_up = 15.0
     return EngineConfig(
         auto_accept=auto,
         policy=policy_named(policy),
@@ -54,13 +77,17 @@ def make_config(auto: bool, policy: str, grace: bool, rescue: bool, quiet: bool)
         agent_gone_grace=20.0 if grace else None,
         agent_gone_queue="Acme/Rescue" if rescue else None,
         system_messages=not quiet,
+        priority_ageing=15.0 if "ageing" in model else None,
+        offers=OfferRules(timeout=12.0, max_missed=2) if "offers" in model else None,
+        source_priority={"virtual_agent": 1},
+        retrial_window=100.0,
         queues={
-            "Acme/GENERAL": QueueConfig(max_wait=30.0, max_wait_overflow="Acme/VIP"),
-            "Acme/VIP": QueueConfig(max_wait=50.0, inactivity_warn_after=40.0),
+            "Acme/GENERAL": general,
+            "Acme/VIP": vip,
             "Acme/Closed": QueueConfig(hours=never, closed_overflow="Acme/GENERAL"),
             "Acme/Shut": QueueConfig(hours=never),
         },
-        default_queue=QueueConfig(inactivity_warn_after=25.0, inactivity_close_after=15.0),
+        default_queue=fallback,
     )
 
 
@@ -71,12 +98,14 @@ class EngineMachine(RuleBasedStateMachine):
         grace=st.booleans(),
         rescue=st.booleans(),
         quiet=st.booleans(),
+        model=st.frozensets(st.sampled_from(["skills", "ageing", "wrap", "offers", "weights"])),
     )
-    def configure(self, auto: bool, policy: str, grace: bool, rescue: bool, quiet: bool) -> None:
+    def configure(self, auto, policy, grace, rescue, quiet, model) -> None:
         self.clock = FakeClock()
-        self.config = make_config(auto, policy, grace, rescue, quiet)
+        self.config = make_config(auto, policy, grace, rescue, quiet, model)
         self.log: list[Event] = []
-        self.engine = Engine(self.clock, self.config, sink=self.log.append)
+        self.named: set[str] = set()
+        self.engine = Engine(self.clock, self.config, sink=self.seen)
         self.opened = [f"c{n}" for n in range(4)]
         # A busy start, so that transfers, timers and requeues happen within a few steps.
         self.engine.sign_in("a0", "Ann", "Lee", QUEUES[:2], ROLES, PERMISSIONS)
@@ -88,6 +117,19 @@ class EngineMachine(RuleBasedStateMachine):
         if not auto:
             self.engine.accept("c0", "a0")
             self.engine.accept("c1", "a1")
+
+    def seen(self, event: Event) -> None:
+        """The sink: keep the event, and check that auto-accept gave the agent its best chat."""
+        self.log.append(event)
+        kind = type(event)
+        if kind is ChatTransferred and event.to_agent is not None:
+            self.named.add(event.chat_id)  # in an inbox: sent by name, it goes first
+        elif (
+            kind is ChatOffered or (kind is ChatAssigned and event.how == "auto")
+        ) and event.chat_id not in self.named:
+            check_best_chat(self.engine, event.chat_id, event.agent_id)
+        if kind in (ChatAssigned, ChatRequeued, ChatClosed):
+            self.named.discard(event.chat_id)
 
     def run(self, call, *args, **kwargs) -> None:
         """Run a command: either it returns exactly what reached the sink, or it changed nothing."""
@@ -122,15 +164,25 @@ class EngineMachine(RuleBasedStateMachine):
 
     @rule(
         op=st.sampled_from(
-            ["sign_in", "availability", "connection", "sign_out", "screen_name", "heartbeat"]
+            [
+                "sign_in",
+                "availability",
+                "connection",
+                "sign_out",
+                "screen_name",
+                "heartbeat",
+                "presence",
+            ]
         ),
         agent=agents,
         queues=st.lists(st.sampled_from(QUEUES), min_size=1, max_size=3),
         permitted=mostly,
         flag=st.booleans(),
         capacity=st.sampled_from([None, 0, 1, 2, 2, 3, 4]),
+        skills=st.sampled_from(SKILL_SETS),
+        state=st.sampled_from(STATES),
     )
-    def agent_profile(self, op, agent, queues, permitted, flag, capacity):
+    def agent_profile(self, op, agent, queues, permitted, flag, capacity, skills, state):
         """Sign in (with or without a stream) with a random profile, change availability,
         connection or screen name, or send a heartbeat (a lease the timers end)."""
         engine = self.engine
@@ -138,8 +190,17 @@ class EngineMachine(RuleBasedStateMachine):
         name = "Desk" if flag else None
         calls = {
             "sign_in": lambda: engine.sign_in(
-                agent, "Al", agent, queues, ROLES, perms, name, connected=flag or permitted
+                agent,
+                "Al",
+                agent,
+                queues,
+                ROLES,
+                perms,
+                name,
+                connected=flag or permitted,
+                skills=skills,
             ),
+            "presence": lambda: engine.set_presence(agent, state, capacity),
             "heartbeat": lambda: engine.heartbeat(agent),
             "availability": lambda: engine.set_availability(agent, flag, capacity),
             "connection": lambda: engine.set_connected(agent, flag),
@@ -157,11 +218,17 @@ class EngineMachine(RuleBasedStateMachine):
         company=st.sampled_from(["Acme", "Acme", "Beta"]),
         queue=st.sampled_from(HANDOFF_QUEUES),
         attach=rarely,
+        priority=st.sampled_from([None, None, 0, 1, 3]),
+        skills=st.sampled_from([None, None, {"fr": 2}, {"de": 4}]),
+        customer=st.sampled_from([None, "u1", "u2"]),
     )
-    def hand_off(self, again, source, company, queue, attach):
+    def hand_off(self, again, source, company, queue, attach, priority, skills, customer):
         chat_id = self.chat(0) if again else f"c{len(self.opened)}"
         files = FILE if attach else ()
-        self.run(self.engine.hand_off, chat_id, source, company, queue, attachments=files)
+        self.run(
+            self.engine.hand_off, chat_id, source, company, queue, attachments=files,
+            priority=priority, skills=skills, customer_id=customer,
+        )  # fmt: skip
         if chat_id in self.engine.chats and chat_id not in self.opened:
             self.opened.append(chat_id)
 
@@ -181,6 +248,32 @@ class EngineMachine(RuleBasedStateMachine):
         if reachable:  # prefer an agent who may take the chat, so that accepts happen
             agent = next(iter(self.reaching(chat_id)), agent)
         self.run(self.engine.accept, chat_id, agent)
+
+    @rule(
+        op=st.sampled_from(["accept", "decline", "decline", "ready", "ready_all"]),
+        chat=chats,
+        agent=agents,
+        reason=st.sampled_from(REASONS),
+    )
+    def offers_and_wrap_up(self, op, chat, agent, reason):
+        """Answer an offer (mostly the agent it is for) or end a wrap-up."""
+        engine = self.engine
+        offered = [c.id for c in engine.chats.values() if c.offer_to is not None]
+        wrapped = [(a.id, c) for a in engine.agents.values() for c in a.wraps]
+        chat_id = self.chat(chat)
+        if op in ("accept", "decline") and offered:
+            chat_id = offered[chat % len(offered)]
+            agent = engine.chats[chat_id].offer_to if reason != "Other" else agent
+        if op.startswith("ready") and wrapped and reason != "Other":
+            agent, chat_id = wrapped[chat % len(wrapped)]
+        wrapping = [a.id for a in engine.agents.values() if chat_id in a.wraps]
+        calls = {
+            "accept": lambda: engine.accept_offer(chat_id, agent),
+            "decline": lambda: engine.decline_offer(chat_id, agent, reason),
+            "ready": lambda: engine.ready(wrapping[0] if wrapping else agent, chat_id),
+            "ready_all": lambda: engine.ready(agent),
+        }
+        self.run(calls[op])
 
     def reaching(self, chat_id: str) -> list[str]:
         chat = self.engine.chats.get(chat_id)
@@ -266,6 +359,28 @@ class EngineMachine(RuleBasedStateMachine):
             to_row(e) for e in self.engine.advance(later)
         ]
         assert fresh.snapshot() == self.engine.snapshot()
+
+
+def check_best_chat(engine: Engine, chat_id: str, agent_id: str) -> None:
+    """Priority order kept: when auto-accept gives an agent a chat from its queues, no chat
+    it could have taken instead ranks before it (inbox chats, sent by name, go first)."""
+    chat, agent = engine.chats[chat_id], engine.agents[agent_id]
+    room_before = agent.capacity - (agent.load - chat.weight)
+    for key in agent.queues:
+        queue = engine.queues.get(key)
+        if queue is None:
+            continue
+        for other_id in queue.ordered():
+            other = engine.chats[other_id]
+            if other_id == chat_id or other.offer_to is not None or other.target_agent:
+                continue
+            fits = other.weight <= room_before
+            skills_ok = all(agent.skills.get(s, 0) >= lv for s, lv in other.req)
+            passed = other.passed is not None and agent_id in other.passed
+            if fits and skills_ok and not passed:
+                assert not other.rank < chat.rank, (
+                    f"{agent_id} got {chat_id} {chat.rank} while {other_id} {other.rank} waited"
+                )
 
 
 def check_log(log: list[Event]) -> None:

@@ -36,7 +36,7 @@ def test_a_chat_waiting_past_max_wait_overflows_to_the_named_queue():
     assert (said.kind, said.audience) == ("overflowed", "all")
     assert (note.agent_id, note.n) == (None, said.n + 1)
     assert moved == ChatOverflowed(60.0, "c1", ACME, OVERFLOW, "max_wait")
-    assert list(r.engine.queues[OVERFLOW].waiting) == ["c1"]
+    assert r.engine.queues[OVERFLOW].ordered() == ["c1"]
     assert r.engine.next_deadline() is None
     check_invariants(r.engine)
 
@@ -93,8 +93,21 @@ def grace_rig(**extra: object) -> Rig:
 
 GONE = {
     "disconnected": lambda e: e.set_connected("a1", False),
-    "unavailable": lambda e: e.set_availability("a1", False),
 }
+
+
+@pytest.mark.parametrize("state", ["Break", "Away"])
+def test_an_agent_in_another_presence_state_keeps_its_chats_and_gets_no_new_ones(state):
+    """Presence states stop new chats; the grace is for consoles that went away."""
+    r = grace_rig()
+    r.agent("a1", capacity=2)
+    r.chat("c1")
+    r.engine.set_presence("a1", state)
+    assert r.engine.next_deadline() is None
+    r.chat("c2")
+    assert r.engine.my_chats("a1") == ["c1"] and r.engine.queue_list("a1") == ["c2"]
+    assert r.engine.presence("a1")["status"] == state
+    check_invariants(r.engine)
 
 
 @pytest.mark.parametrize("leave", sorted(GONE))
@@ -151,7 +164,7 @@ def test_a_gone_agents_chats_go_to_the_configured_queue_inbox_included():
         ("c2", "a2", "Acme/Rescue"),
         ("c1", "a1", "Acme/Rescue"),
     ]
-    assert list(r.engine.queues["Acme/Rescue"].front) == ["c2", "c1"]
+    assert r.engine.queues["Acme/Rescue"].ordered() == ["c2", "c1"]
     check_invariants(r.engine)
 
 

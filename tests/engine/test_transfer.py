@@ -73,7 +73,7 @@ def test_a_transfer_to_a_queue_of_another_company_is_addressed_by_key():
     r.chat("c1")
     r.engine.accept("c1", "a1")
     r.engine.transfer("c1", "a1", to_queue="Beta/GENERAL")
-    assert list(r.engine.queues["Beta/GENERAL"].waiting) == ["c1"]
+    assert r.engine.queues["Beta/GENERAL"].ordered() == ["c1"]
     assert r.engine.chats["c1"].transferred
 
 

@@ -40,7 +40,7 @@ def test_the_store_gives_back_every_event_with_only_the_old_type_upcast(tmp_path
     finally:
         store.close()
     versions = {(r["type"], r["version"]) for r in stored}
-    assert ("ChatCancelled", 1) in versions and ("ChatOpened", 1) in versions
+    assert ("ChatCancelled", 1) in versions and ("ChatAssigned", 1) in versions
     assert [ev.from_row(r) for r in stored] == events
     cancelled = [e for e in events if isinstance(e, ev.ChatCancelled)]
     assert {e.agent_id for e in cancelled} == {None, "a1"}, "both v1 shapes came through"
@@ -53,7 +53,7 @@ def test_reports_load_upcasts_the_old_type_and_keeps_the_rest(tmp_path, monkeypa
     pd.testing.assert_frame_equal(loaded, expected, check_categorical=False)
     by_type = loaded.groupby("type", observed=True)["version"].unique()
     assert list(by_type["ChatCancelled"]) == [2]
-    assert list(by_type["ChatOpened"]) == [1] and list(by_type["ChatClosed"]) == [1]
+    assert list(by_type["ChatAssigned"]) == [1] and list(by_type["ChatClosed"]) == [1]
 
 
 def test_a_parquet_log_with_the_old_type_loads_like_the_current_one(tmp_path, monkeypatch):

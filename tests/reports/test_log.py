@@ -81,6 +81,25 @@ def one_of_each_type():
         ev.AgentLeaseRenewed(16, "a1", 76.0),
         ev.AgentLeaseExpired(76, "a1"),
         ev.AgentSignedOut(77, "a1"),
+        ev.TranscriptRequested(16, "c1", "a1", "agent", "ann@example.com"),
+        ev.TranscriptSent(17, "c1", 24, "ann@example.com", 2),
+        ev.TranscriptFailed(17, "c1", 25, "ann@example.com", 5, "timeout"),
+        ev.ScreenShareOffered(14, "c1", 5, "a1", "https://remote.example.com/s/c1"),
+        ev.SupervisorMonitored(14, "c1", "s1"),
+        ev.SupervisorWhispered(14, "c1", 6, "s1", "a1", "ask for the tag"),
+        ev.SupervisorJoined(14, "c1", "s1", "a1"),
+        ev.SupervisorTookOver(14, "c1", "s1", "a1"),
+        ev.SupervisorReassigned(14, "c1", "s1", None, None, "Acme/X", "network"),
+        ev.MessagesRead(15, "c1", None, "user", 4),
+        ev.SurveyAnswered(18, "c1", "a1", "Acme/HR", 4, "", "user"),
+        ev.OfflineMessageLeft(
+            19, "m1", "Acme", "Acme/HR", "u1", "closed", "INC1", "incident", "web"
+        ),
+        ev.ChatRelaxed(16, "c1", 1, None),
+        ev.ChatOffered(16, "c1", "a2", 36.0),
+        ev.OfferEnded(17, "c1", "a2", "declined", "Other"),
+        ev.WrapUpStarted(18, "c1", "a1", 78.0),
+        ev.WrapUpEnded(19, "c1", "a1", "ready"),
     ]
 
 

@@ -182,3 +182,29 @@ class StoreContract:
             assert store.max_seq() == 1
         finally:
             store.close()
+
+    # --- issue 16: canned responses and the mailer's typed read --------------------------
+
+    def test_canned_responses_are_created_replaced_and_deleted_with_a_commit(
+        self, store: Any, open_store: Opener
+    ) -> None:
+        first = ("cr_1", "queue", "Acme", "Acme/GENERAL", None, "Hi", "hi", 'Hi {agent_name} "?"',
+                 None, "alice", 1.5)  # fmt: skip
+        store.write([], [EventStore.canned_write(first)])
+        changed = (*first[:7], "Hello again", "KB1", "bob", 2.5)
+        store.write([row(1)], [EventStore.canned_write(changed)])
+        assert [tuple(r) for r in store.canned_responses()] == [changed]
+        store.close()
+        again = open_store()
+        try:
+            assert [tuple(r) for r in again.canned_responses()] == [changed]
+            again.write([], [EventStore.canned_delete("cr_1")])
+            assert again.canned_responses() == []
+        finally:
+            again.close()
+
+    def test_rows_of_types_reads_only_those_types_in_seq_order(self, store: Any) -> None:
+        store.write([row(1), row(2, kind="TranscriptRequested"), row(3), row(4, kind="X")])
+        found = store.rows_of_types(["X", "TranscriptRequested"])
+        assert [(r["seq"], r["type"]) for r in found] == [(2, "TranscriptRequested"), (4, "X")]
+        assert found[0] == row(2, kind="TranscriptRequested")
