@@ -23,7 +23,7 @@ SCHEMA = ROOT / "bridge" / "engine" / "events.py"
 # Stream messages that are not stored events (they carry no seq).
 STREAM_ONLY = frozenset({"QueueUpdate", "Counts"})
 # Deliberately unknown names, used to test that unknown types are refused.
-UNKNOWN_ON_PURPOSE = frozenset({"ChatOpend"})
+UNKNOWN_ON_PURPOSE = frozenset({"ChatOpend", "ChatParked"})
 _SUBJECTS = sorted({re.match(r"[A-Z][a-z]+", name).group() for name in EVENT_TYPES})
 EVENT_LIKE = re.compile(rf"^(?:{'|'.join(_SUBJECTS)})(?:[A-Z][a-z]*)+$")
 _JS_STRING = re.compile(r"""["']([A-Z][A-Za-z]+)["']""")

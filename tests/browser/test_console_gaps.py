@@ -304,9 +304,10 @@ def test_at_400_px_the_queue_is_usable_and_no_toast_covers_send(pages: Pages) ->
     waiting = alice.locator("#incoming-list")
     for name in ("Otto Other", "Nora Narrow"):
         item = waiting.get_by_role("button", name=re.compile(name))
-        item.click()  # scrolled to and tapped, as a person would
+        item.scroll_into_view_if_needed()
+        box = item.bounding_box()  # measured where the agent sees it, before the tap
+        item.click()  # tapped, as a person would
         expect(alice.locator("#chat-title")).to_have_text(name)
-        box = item.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= NARROW["width"]
         assert box["height"] >= 44, "a list entry is too small to tap"
     no_sideways = "document.documentElement.scrollWidth <= window.innerWidth"
