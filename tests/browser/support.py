@@ -107,6 +107,17 @@ def run_bridge(workdir: Path, env: dict[str, str] | None = None) -> Iterator[Run
         bridge.stop()
 
 
+CANCEL_LEFT_OPEN = """async () => {
+  const session = JSON.parse(sessionStorage.getItem("livechat.userChat") || "null");
+  if (!session) return;
+  await fetch(`/api/v1/chats/${encodeURIComponent(session.chat_id)}/cancel`, {
+    method: "POST",
+    headers: {Authorization: `Bearer ${session.token}`, "Content-Type": "application/json"},
+    body: "{}",
+  });
+}"""  # a closed chat answers 409: nothing left to cancel
+
+
 class Pages:
     """Opens pages in fresh browser contexts (separate storage: separate people)."""
 
@@ -139,7 +150,12 @@ class Pages:
         dialog.dismiss()
 
     def close(self) -> None:
+        """Cancels every web chat the test left waiting or open, so that tests sharing the
+        bridge start from empty queues, then closes the contexts."""
         for context in self.contexts:
+            for page in context.pages:
+                if not page.is_closed() and page.url.split("?")[0].endswith("/chat"):
+                    page.evaluate(CANCEL_LEFT_OPEN)
             context.close()
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from .support import NARROW, Pages, needs_chromium, send, sign_in, start_chat
 
@@ -297,6 +297,21 @@ def overlaps(a: dict[str, float] | None, b: dict[str, float] | None) -> bool:
     )
 
 
+def measured(item: Locator) -> dict[str, float]:
+    """Scrolls the entry into view and measures it in one step in the page: the list
+    re-renders on every queue change, and a measurement split over two calls may find the
+    entry replaced between them."""
+    boxes = item.evaluate_all(
+        """els => els.map(el => {
+            el.scrollIntoView({block: "nearest"});
+            const r = el.getBoundingClientRect();
+            return {x: r.x, y: r.y, width: r.width, height: r.height};
+        })"""
+    )
+    assert len(boxes) == 1, boxes
+    return boxes[0]
+
+
 def test_at_400_px_the_queue_is_usable_and_no_toast_covers_send(pages: Pages) -> None:
     alice = console(pages, "alice", viewport=NARROW)
     other = web_chat(pages, "Monitor flickers", "Otto Other")
@@ -305,14 +320,10 @@ def test_at_400_px_the_queue_is_usable_and_no_toast_covers_send(pages: Pages) ->
     for name in ("Otto Other", "Nora Narrow"):
         item = waiting.get_by_role("button", name=re.compile(name))
         expect(item).to_be_visible()
-        item.scroll_into_view_if_needed()
-        box = item.bounding_box()  # measured where the agent sees it, before the tap
+        box = measured(item)  # where the agent sees it, before the tap
         item.click()  # tapped, as a person would
         expect(alice.locator("#chat-title")).to_have_text(name)
-        if box is None:  # the list re-rendered under the measurement: measure the new entry
-            expect(item).to_be_visible()
-            box = item.bounding_box()
-        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= NARROW["width"]
+        assert box["x"] >= 0 and box["x"] + box["width"] <= NARROW["width"]
         assert box["height"] >= 44, "a list entry is too small to tap"
     no_sideways = "document.documentElement.scrollWidth <= window.innerWidth"
     assert alice.evaluate(no_sideways), "the page scrolls sideways at 400 px"
