@@ -9,8 +9,10 @@ the bridge's rows), then times, each as its own process, alternating, median of 
 - a plain pandas peer on the same SQLite file: ``pd.read_sql`` of the events table (flat payload
   fields by ``json_extract``), then arrivals, service level, abandonment and mean wait per queue.
 
-Wall time and peak memory (``ru_maxrss`` of the child, from ``os.wait4``). Last line:
-``report build: R.RRx pandas time, M.MMx pandas memory`` (the SQLite build against the peer).
+Wall time and peak memory (``ru_maxrss`` of the child, from ``os.wait4``): per run the median
+and the range over the rounds. Then each build against the peer of the same round (a ratio
+per round, so a noisy shared machine slows both sides alike), median and range; the last line
+is ``report build: R.RRx pandas time, M.MMx pandas memory`` (the SQLite build).
 
     .venv/bin/python benchmarks/report_build.py [--chats 1000000] [--rounds 3]
 """
@@ -42,6 +44,7 @@ from reports.schema import FLAT_FIELDS
 
 ROOT = Path(__file__).resolve().parents[1]
 _BOOLEAN = ("available", "connected")
+PEER_RUN = "pandas peer (read_sql + KPIs)"
 
 PEER = textwrap.dedent(
     """
@@ -140,7 +143,7 @@ def run(chats: int, rounds: int, keep: Path | None) -> None:
         runs = {
             "build (SQLite store)": _report(folder / "events.db", folder / "out-db"),
             "build (Parquet)": _report(folder / "log.parquet", folder / "out-pq"),
-            "pandas peer (read_sql + KPIs)": [
+            PEER_RUN: [
                 sys.executable,
                 "-c",
                 PEER,
@@ -152,17 +155,31 @@ def run(chats: int, rounds: int, keep: Path | None) -> None:
         for _ in range(rounds):
             for name, argv in runs.items():
                 got[name].append(_child(argv))
-    medians = {}
+    _summary(got)
+
+
+def _spread(ratios: list[float]) -> str:
+    """'2.10x (1.90-2.30)': the median ratio and its range over the rounds."""
+    return f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f})"
+
+
+def _summary(got: dict[str, list[tuple[float, float]]]) -> None:
+    """Per run median and range; per build its ratio to the peer of the same round."""
     for name, values in got.items():
-        secs = statistics.median(v[0] for v in values)
-        peak = statistics.median(v[1] for v in values)
-        medians[name] = (secs, peak)
-        print(f"  {name:<32}{secs:7.2f} s  {peak:7.0f} MB peak")
-    ours, peer = medians["build (SQLite store)"], medians["pandas peer (read_sql + KPIs)"]
-    print(
-        f"report build: {ours[0] / peer[0]:.2f}x pandas time, "
-        f"{ours[1] / peer[1]:.2f}x pandas memory"
-    )
+        secs, peak = [v[0] for v in values], [v[1] for v in values]
+        took = f"{statistics.median(secs):7.2f} s ({min(secs):.2f}-{max(secs):.2f})"
+        held = f"{statistics.median(peak):6.0f} MB peak ({min(peak):.0f}-{max(peak):.0f})"
+        print(f"  {name:<32}{took}  {held}")
+    peer = got[PEER_RUN]
+    ratios = {}
+    for name, label in (("build (Parquet)", "Parquet"), ("build (SQLite store)", "SQLite")):
+        pairs = list(zip(got[name], peer, strict=True))
+        ratios[label] = ([a[0] / b[0] for a, b in pairs], [a[1] / b[1] for a, b in pairs])
+        time_x, mem_x = ratios[label]
+        print(f"  {label} build / peer, per round: {_spread(time_x)} time, {_spread(mem_x)} memory")
+    time_x, mem_x = ratios["SQLite"]
+    print(f"report build: {statistics.median(time_x):.2f}x pandas time, "
+          f"{statistics.median(mem_x):.2f}x pandas memory")  # fmt: skip
 
 
 def main() -> None:

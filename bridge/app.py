@@ -35,10 +35,9 @@ from bridge.http import (
     users,
     workspace,
 )
-from bridge.http.errors import problems
 from bridge.http.keys import bridge_key, settings_key, sockets_key
-from bridge.http.limits import RateLimits, attachment_body_limit, body_limits, rate_limits_key
-from bridge.http.observe import observe_middleware
+from bridge.http.limits import RateLimits, attachment_body_limit, rate_limits_key
+from bridge.http.observe import middlewares
 from bridge.http.standby import leader_lock_key
 from bridge.runtime import Bridge
 from bridge.settings import Settings, resolve_secret
@@ -94,7 +93,7 @@ def make_app(
     one the settings ask for (tests pass one with an in-memory exporter)."""
     tracer = tracer or tracer_of(settings)
     app = web.Application(
-        middlewares=[observe_middleware(tracer), problems, body_limits],
+        middlewares=middlewares(tracer),
         client_max_size=attachment_body_limit(settings),
     )
     app[settings_key] = settings

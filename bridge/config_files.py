@@ -23,16 +23,41 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BeforeValidator, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from bridge.durations import parse_duration
 from bridge.engine.errors import LivechatError
+from bridge.engine.ewt import estimators_named
+from bridge.engine.policy import policy_named
 
 Loc = tuple[str | int, ...]
 
 # Seconds, or a duration with a unit ("90s", "5m", "1.5h"): the field type of every file.
 Duration = Annotated[float, BeforeValidator(parse_duration), Field(ge=0, allow_inf_nan=False)]
 Positive = Annotated[float, BeforeValidator(parse_duration), Field(gt=0, allow_inf_nan=False)]
+
+
+def _known_policy(value: str) -> str:
+    policy_named(value)
+    return value
+
+
+def _known_estimators(value: list[str]) -> list[str]:
+    estimators_named(value)
+    return value
+
+
+# A routing policy and EWT estimators by name (the bridge's settings and the simulator's
+# scenarios), refused when the file is read unless the engine has them.
+PolicyName = Annotated[str, AfterValidator(_known_policy)]
+EstimatorNames = Annotated[list[str], AfterValidator(_known_estimators)]
+
+
+class Strict(BaseModel):
+    """A section of the bridge's settings: a key it does not know is a mistake on its line,
+    never silently ignored (a misspelt setting would otherwise keep its default)."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 @dataclass(frozen=True, slots=True)

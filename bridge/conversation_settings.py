@@ -9,19 +9,17 @@ import re
 import secrets
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 
-from bridge.config_files import Duration
+from bridge.config_files import Duration, Strict
 
 _PLACEHOLDER = re.compile(r"{(\w*)}")
 SCREEN_SHARE_FIELDS = ("chat_id", "agent_id", "session")
 
 
-class MailSettings(BaseModel):
+class MailSettings(Strict):
     """Where transcripts are mailed from. ``host`` null: email is off (requests are refused
     with ``email_not_configured``; downloads still work)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     host: str | None = None
     port: int = Field(default=587, ge=1, le=65535)
@@ -41,13 +39,11 @@ class MailSettings(BaseModel):
         return self.host is not None
 
 
-class ScreenShareSettings(BaseModel):
+class ScreenShareSettings(Strict):
     """The remote-session provider whose link an agent can post; ``url_template`` null: off.
 
     Placeholders: ``{chat_id}``, ``{agent_id}`` and ``{session}`` (a fresh random token per
     link, for providers that name a session by it), each URL-quoted."""
-
-    model_config = ConfigDict(extra="forbid")
 
     url_template: str | None = Field(default=None, pattern=r"^https?://")
     label: str = Field(default="Join the screen-sharing session", min_length=1, max_length=200)

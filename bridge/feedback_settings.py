@@ -8,23 +8,19 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from bridge.config_files import Positive
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+from bridge.config_files import Positive, Strict
 
 
-class TypingSettings(_Strict):
+class TypingSettings(Strict):
     """Typing notices are ephemeral (never in the log) and rate-limited per chat and side."""
 
     rate: float = Field(default=1.0, gt=0, allow_inf_nan=False)  # notices per second, steady
     burst: int = Field(default=5, ge=1)  # notices at once before the rate applies
 
 
-class SurveySettings(_Strict):
+class SurveySettings(Strict):
     """The post-chat survey (CSAT): a 1-5 rating once per chat, within ``window`` of its end."""
 
     enabled: bool = True
@@ -32,7 +28,7 @@ class SurveySettings(_Strict):
     max_comment: int = Field(default=2000, ge=0, le=8000)
 
 
-class OfflineSettings(_Strict):
+class OfflineSettings(Strict):
     """A queue that is closed or has no agent takes a message that becomes a ticket."""
 
     accept_messages: bool = False

@@ -8,17 +8,13 @@ union holds the IT Agent role and the ESChat_Agent permission (``bridge.engine.m
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import Field, SecretStr
 
-from bridge.config_files import Positive
-from bridge.routing_settings import Skills, known_levels
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+from bridge.config_files import Positive, Strict
+from bridge.routing_settings import Skills
 
 
-class OidcGrant(_Strict):
+class OidcGrant(Strict):
     """What one provider group grants."""
 
     roles: list[str] = Field(default_factory=list)
@@ -27,13 +23,8 @@ class OidcGrant(_Strict):
     # Skill -> level this group grants (issue 13); of several groups, the highest level counts.
     skills: Skills = Field(default_factory=dict)
 
-    @field_validator("skills")
-    @classmethod
-    def _known_levels(cls, value: dict[str, int]) -> dict[str, int]:
-        return known_levels(value)
 
-
-class OidcClaims(_Strict):
+class OidcClaims(Strict):
     """Which ID token claims carry the profile; a dotted name reaches into nested objects
     (Keycloak's ``realm_access.roles``). A missing name claim leaves the name empty."""
 
@@ -43,7 +34,7 @@ class OidcClaims(_Strict):
     groups: str = "groups"
 
 
-class OidcSettings(_Strict):
+class OidcSettings(Strict):
     # The label of the console's button: "Sign in with <name>".
     name: str = Field(default="single sign-on", min_length=1, max_length=80)
     # Compared exactly with the discovery document's and every ID token's ``iss``.

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Self
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import AnyHttpUrl, Field, SecretStr, model_validator
 
-from bridge.config_files import Duration
+from bridge.config_files import Duration, Strict
 
 # Microsoft's public values: the Bot Connector's OpenID metadata and token issuer, and the
 # Azure AD endpoint that issues a bot's tokens for calling the Connector (multi-tenant bots).
@@ -24,7 +24,7 @@ GOOGLE_CERTS = "https://www.googleapis.com/oauth2/v3/certs"
 GOOGLE_ISSUERS = ("https://accounts.google.com", "accounts.google.com")
 
 
-class BotFrameworkSettings(BaseModel):
+class BotFrameworkSettings(Strict):
     """The Bot Framework channel (``POST /api/v1/botframework/activities``).
 
     ``auth: true`` (the default): an activity must carry the Bot Connector's
@@ -35,8 +35,6 @@ class BotFrameworkSettings(BaseModel):
     local development only: the source's ``X-API-Key`` is taken instead and nothing outgoing
     carries a token.
     """
-
-    model_config = ConfigDict(extra="forbid")
 
     auth: bool = True
     source: str | None = None  # the configured source Bot Connector activities act as
@@ -62,7 +60,7 @@ class BotFrameworkSettings(BaseModel):
         return not self.auth or self.source is not None
 
 
-class DialogflowSettings(BaseModel):
+class DialogflowSettings(Strict):
     """The Dialogflow CX webhook (``POST /api/v1/dialogflow/webhook``).
 
     The agent's webhook is configured with a request header holding ``source``'s API key
@@ -71,8 +69,6 @@ class DialogflowSettings(BaseModel):
     request whose ``fulfillmentInfo.tag`` is ``tag`` hands over; the session parameters named
     here carry company, queue and customer.
     """
-
-    model_config = ConfigDict(extra="forbid")
 
     source: str | None = None  # the configured source the webhook acts as (its API key)
     api_key_header: str = "X-API-Key"

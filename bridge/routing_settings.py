@@ -9,11 +9,11 @@ every other setting (``bridge.durations``: ``90``, ``"2m"``, ``"1.5h"``).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
-from bridge.config_files import Positive
+from bridge.config_files import Positive, Strict
 from bridge.engine.config import (
     DECLINE_REASONS,
     PRESENCE_STATES,
@@ -24,12 +24,7 @@ from bridge.engine.config import (
 from bridge.engine.skills import check_levels
 
 Level = int  # 0-10, checked by ``check_levels``
-Skills = dict[str, Level]
 SourceKind = Literal["self_service", "virtual_agent"]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 def known_levels(value: dict[str, int]) -> dict[str, int]:
@@ -38,7 +33,12 @@ def known_levels(value: dict[str, int]) -> dict[str, int]:
     return value
 
 
-class RelaxStepSettings(_Strict):
+# Skill -> level, checked the engine's way wherever it is set: a queue's or a context rule's
+# requirement, an agent profile's or an OIDC group's proficiency.
+Skills = Annotated[dict[str, Level], AfterValidator(known_levels)]
+
+
+class RelaxStepSettings(Strict):
     """After a chat waited ``after``, agents with each required skill at ``level`` or more
     qualify; ``level: null`` lets any agent of the queue take it."""
 
@@ -46,7 +46,7 @@ class RelaxStepSettings(_Strict):
     level: int | None = Field(default=None, ge=0, le=10)
 
 
-class QueueRouting(_Strict):
+class QueueRouting(Strict):
     """The per-queue fields of issue 13; ``QueueSettings`` inherits them."""
 
     # Higher is served first; a chat keeps the highest of its own and its queue's.
@@ -54,15 +54,10 @@ class QueueRouting(_Strict):
     # Capacity units a chat of this queue uses (a complex queue may count as two).
     weight: int = Field(default=1, ge=1, le=100)
     # Skills every chat of the queue requires: skill -> minimum level (0-10).
-    skills: dict[str, Level] = Field(default_factory=dict)
+    skills: Skills = Field(default_factory=dict)
     relax: list[RelaxStepSettings] = Field(default_factory=list)
     # After-chat work: the agent's slot stays held up to this long, or until Ready (null: none).
     wrap_up: Positive | None = None
-
-    @field_validator("skills")
-    @classmethod
-    def _known_levels(cls, value: dict[str, int]) -> dict[str, int]:
-        return known_levels(value)
 
     def routing_fields(self) -> dict[str, Any]:
         """The ``QueueConfig`` keyword arguments these settings mean."""
@@ -75,19 +70,14 @@ class QueueRouting(_Strict):
         }
 
 
-class ContextRuleSettings(_Strict):
+class ContextRuleSettings(Strict):
     """A handoff whose context has ``field`` equal to ``value`` (case-insensitive) requires
     ``skills`` and gets at least ``priority``: ``language: de`` needs German."""
 
     field: str = Field(min_length=1, max_length=100)
     value: str = Field(min_length=1, max_length=200)
-    skills: dict[str, Level] = Field(default_factory=dict)
+    skills: Skills = Field(default_factory=dict)
     priority: int | None = Field(default=None, ge=-100, le=100)
-
-    @field_validator("skills")
-    @classmethod
-    def _known_levels(cls, value: dict[str, int]) -> dict[str, int]:
-        return known_levels(value)
 
     def to_engine(self) -> ContextRule:
         return ContextRule(
@@ -95,7 +85,7 @@ class ContextRuleSettings(_Strict):
         )
 
 
-class OfferSettings(_Strict):
+class OfferSettings(Strict):
     """Auto-accept with reservations: a chat is offered and waits for Accept or Decline."""
 
     # How long an offer waits for the agent's Accept before it goes to the next agent.
@@ -111,7 +101,7 @@ class OfferSettings(_Strict):
         )
 
 
-class RoutingSettings(_Strict):
+class RoutingSettings(Strict):
     """``engine.routing``: the desk-wide rules of skills, priorities, presence and offers."""
 
     # Among agents with a chat's skills, prefer the highest level before the routing policy.

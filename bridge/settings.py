@@ -4,6 +4,11 @@ Precedence, highest first: keyword arguments (the CLI's flags), environment vari
 (``LIVECHAT_PORT=9000``, nested with ``__``: ``LIVECHAT_ENGINE__AUTO_ACCEPT=false``), the config
 file given as ``config_file`` (YAML, TOML or JSON by suffix), then the defaults. Nothing is read
 at import time: every caller builds its own ``Settings``.
+
+``Settings`` holds one section of each; the sections live beside this module by concern
+(``engine_settings``, ``routing_settings``, ``security_settings``, ``conversation_settings``,
+``feedback_settings``, ``platform_settings``, ``oidc_settings``, ``supervision_settings``) and
+the demo in ``demo_config``. Every section class is importable from here too.
 """
 
 from __future__ import annotations
@@ -11,20 +16,11 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    SecretStr,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -32,239 +28,60 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from bridge.config_files import (
-    ConfigFileError,
-    Duration,
-    Positive,
-    read_mapping,
-    validation_issues,
-)
+from bridge.config_files import ConfigFileError, Positive, Strict, read_mapping, validation_issues
 from bridge.conversation_settings import MailSettings, ScreenShareSettings
-from bridge.engine import BusinessHours, EngineConfig, QueueConfig, policy_named
-from bridge.engine.config import AGENT_GONE_GRACE, AGENT_LEASE
-from bridge.engine.core import SOURCES
-from bridge.engine.ewt import estimators_named
+from bridge.demo_config import deep_merge, demo_config
+from bridge.engine_settings import EngineSettings, HoursSettings, QueueSettings
 from bridge.feedback_settings import OfflineSettings, SurveySettings, TypingSettings
-from bridge.filetypes import KNOWN_TYPES
 from bridge.oidc_settings import OidcSettings
 from bridge.platform_settings import BotFrameworkSettings, DialogflowSettings
-from bridge.routing_settings import QueueRouting, RoutingSettings, Skills, known_levels
+from bridge.routing_settings import QueueRouting, RoutingSettings, Skills, SourceKind
+from bridge.security_settings import (
+    AgentProfile,
+    AttachmentSettings,
+    DemoUser,
+    LimitSettings,
+    RateSettings,
+    SourceSettings,
+)
 from bridge.supervision_settings import SupervisionSettings
-from bridge.webhooks import TargetPolicy, signing_key
 from bridge.workspace.tickets import TicketStatusSettings
 
-SourceKind = Literal["self_service", "virtual_agent"]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class SourceSettings(Strict):
-    """A client allowed to hand chats over: a virtual-agent platform or the self-service page."""
-
-    name: str = Field(min_length=1)
-    api_key: SecretStr
-    kinds: list[SourceKind] = Field(default_factory=lambda: list(SOURCES))
-    callback_secret: SecretStr | None = None
-    # A key that ships in a browser page: self-service chats only, no callbacks.
-    publishable: bool = False
-    # Where callbacks (callback_url, Bot Framework serviceUrl) may go: hosts, "*.example.com",
-    # "*", or URL prefixes "https://hooks.example.com/livechat/". Empty: nowhere.
-    callback_allow: list[str] = Field(default_factory=list)
-    # Loopback, private and link-local targets (after DNS too) only when this is set.
-    allow_private_callbacks: bool = False
-
-    def allows(self, kind: str) -> bool:
-        return kind in self.kinds and (kind == "self_service" or not self.publishable)
-
-    @model_validator(mode="after")
-    def _valid_callbacks(self) -> Self:
-        """A bad allow-list entry or ``whsec_`` secret is a config error now, not at delivery."""
-        self.targets()
-        if self.callback_secret is not None:
-            signing_key(self.callback_secret.get_secret_value())
-        return self
-
-    def targets(self) -> TargetPolicy:
-        """The one callback-target rule for this source (``bridge.webhooks``)."""
-        return TargetPolicy.parse(self.callback_allow, self.allow_private_callbacks)
-
-
-class AgentProfile(Strict):
-    agent_id: str = Field(min_length=1)
-    first_name: str
-    last_name: str
-    queues: list[str]
-    roles: list[str] = Field(default_factory=lambda: ["IT Agent"])
-    permissions: list[str] = Field(default_factory=lambda: ["ESChat_Agent"])
-    # Skill -> proficiency level (0-10), carried in the agent token (issue 13).
-    skills: Skills = Field(default_factory=dict)
-
-    @field_validator("skills")
-    @classmethod
-    def _known_levels(cls, value: dict[str, int]) -> dict[str, int]:
-        return known_levels(value)
-
-
-class DemoUser(Strict):
-    """A login for POST /api/v1/login; demo only, the password is kept as written."""
-
-    username: str
-    password: SecretStr
-    profile: AgentProfile
-
-
-class HoursSettings(Strict):
-    """Weekly spans ``{"mon": [["08:00", "18:00"]]}`` in a time zone; a day left out is closed."""
-
-    timezone: str = "UTC"
-    weekly: dict[str, list[tuple[str, str]]] = Field(default_factory=dict)
-    holidays: list[date] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _valid_hours(self) -> Self:
-        """Refuse a bad zone, day or span now, not when the bridge starts."""
-        self.to_engine()
-        return self
-
-    def to_engine(self) -> BusinessHours:
-        try:
-            return BusinessHours(self.timezone, dict(self.weekly), set(self.holidays))
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"invalid business hours: {exc}") from exc
-
-
-class QueueSettings(QueueRouting):
-    """A queue's rules; skills, priority, weight, relax and wrap_up come from ``QueueRouting``."""
-
-    max_wait: Positive | None = None
-    max_wait_overflow: str | None = None
-    hours: HoursSettings | None = None
-    closed_overflow: str | None = None
-    inactivity_warn_after: Positive | None = None
-    inactivity_close_after: Positive | None = None
-    # Closed or no agent: take a message that becomes a ticket (bridge only; not routing).
-    offline: OfflineSettings = Field(default_factory=OfflineSettings)
-
-    @model_validator(mode="after")
-    def _no_dead_rules(self) -> Self:
-        self.to_engine().check("this queue")
-        return self
-
-    def to_engine(self) -> QueueConfig:
-        return QueueConfig(
-            self.max_wait,
-            self.max_wait_overflow,
-            None if self.hours is None else self.hours.to_engine(),
-            self.closed_overflow,
-            self.inactivity_warn_after,
-            self.inactivity_close_after,
-            **self.routing_fields(),
-        )
-
-
-class EngineSettings(Strict):
-    auto_accept: bool = True
-    policy: str = "longest_idle"
-    default_capacity: int = Field(default=1, ge=1)
-    max_capacity: int = Field(default=10, ge=1)
-    # Seconds a disconnected agent keeps their chats (null: forever, which strands chats).
-    agent_gone_grace: Duration | None = AGENT_GONE_GRACE
-    # Seconds one POST /api/v1/agent/heartbeat keeps an agent without an open stream there.
-    agent_lease: Positive = AGENT_LEASE
-    agent_gone_queue: str | None = None
-    # Keys are "Company/QUEUE".
-    queues: dict[str, QueueSettings] = Field(default_factory=dict)
-    strict_queues: bool = False
-    # EWT estimators by name: the first is what users and bots are told, all are recorded.
-    estimators: list[str] = Field(
-        default_factory=lambda: ["recent_history", "queue_state"], min_length=1
-    )
-    # Load tests only (livechat-sim drive --speed): engine time runs this many times faster
-    # than the wall clock (bridge.runtime.clock). 1 in production.
-    clock_speed: float = Field(default=1.0, gt=0, le=1000, allow_inf_nan=False)
-    # Skills, priorities, presence states, offers and retrials (bridge.routing_settings).
-    routing: RoutingSettings = Field(default_factory=RoutingSettings)
-
-    @field_validator("policy")
-    @classmethod
-    def _known_policy(cls, value: str) -> str:
-        policy_named(value)
-        return value
-
-    @field_validator("estimators")
-    @classmethod
-    def _known_estimators(cls, value: list[str]) -> list[str]:
-        estimators_named(value)
-        return value
-
-    @model_validator(mode="after")
-    def _known_targets(self) -> Self:
-        """With strict queues, a rule may only send chats to a configured queue."""
-        self.to_engine().check()
-        return self
-
-    def to_engine(self) -> EngineConfig:
-        return EngineConfig(
-            auto_accept=self.auto_accept,
-            policy=policy_named(self.policy),
-            default_capacity=self.default_capacity,
-            manual_capacity=self.max_capacity,
-            agent_gone_grace=self.agent_gone_grace,
-            agent_lease=self.agent_lease,
-            agent_gone_queue=self.agent_gone_queue,
-            queues={key: q.to_engine() for key, q in self.queues.items()},
-            strict_queues=self.strict_queues,
-            estimators=estimators_named(self.estimators),
-            **self.routing.engine_fields(),
-        )
-
-
-class AttachmentSettings(Strict):
-    max_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
-    max_count: int = Field(default=5, ge=0)
-    allowed_types: list[str] = Field(
-        default_factory=lambda: [
-            "image/png",
-            "image/jpeg",
-            "image/gif",
-            "application/pdf",
-            "text/plain",
-        ]
-    )
-
-    @field_validator("allowed_types")
-    @classmethod
-    def _recognisable(cls, value: list[str]) -> list[str]:
-        """Only types whose bytes the bridge can check: the sender's word is not enough."""
-        unknown = sorted({t.lower() for t in value} - KNOWN_TYPES)
-        if unknown:
-            known = sorted(KNOWN_TYPES)
-            raise ValueError(f"{unknown} cannot be recognised from their bytes; known: {known}")
-        return [t.lower() for t in value]
-
-
-class RateSettings(Strict):
-    """A token bucket: up to ``burst`` requests at once, then ``rate`` per second."""
-
-    rate: float = Field(gt=0)
-    burst: int = Field(ge=1)
-
-
-class LimitSettings(Strict):
-    """Input limits: the JSON body size, and rate limits for the login and publishable keys."""
-
-    # Every JSON body but those carrying attachments (their size follows ``attachments``).
-    json_body_bytes: int = Field(default=64 * 1024, ge=1024)
-    # An office behind one NAT shares an address: room for a shift signing in at once.
-    login_per_address: RateSettings = Field(default_factory=lambda: RateSettings(rate=1, burst=30))
-    handoff_per_key: RateSettings = Field(default_factory=lambda: RateSettings(rate=5, burst=100))
-    handoff_per_address: RateSettings = Field(
-        default_factory=lambda: RateSettings(rate=0.5, burst=20)
-    )
-    # Behind a reverse proxy: the header it sets to the client's address (last entry counts).
-    client_address_header: str | None = None
+__all__ = [
+    "AgentProfile",
+    "AttachmentSettings",
+    "BotFrameworkSettings",
+    "CallbackSettings",
+    "DashboardSettings",
+    "DemoUser",
+    "DialogflowSettings",
+    "EngineSettings",
+    "HoursSettings",
+    "LimitSettings",
+    "MailSettings",
+    "OfflineSettings",
+    "OidcSettings",
+    "QueueRouting",
+    "QueueSettings",
+    "RateSettings",
+    "RoutingSettings",
+    "ScreenShareSettings",
+    "Settings",
+    "Skills",
+    "SourceKind",
+    "SourceSettings",
+    "Strict",
+    "SupervisionSettings",
+    "SurveySettings",
+    "TicketStatusSettings",
+    "TracingSettings",
+    "TypingSettings",
+    "demo_config",
+    "demo_settings",
+    "load_settings",
+    "read_config_file",
+    "resolve_secret",
+]
 
 
 class CallbackSettings(Strict):
@@ -425,108 +242,7 @@ def resolve_secret(settings: Settings) -> str:
     return value
 
 
-_CALBRO, _PETRAMCO = "Calbro Services", "Petramco"
-_QUEUES = ("GENERAL", "NETWORK", "HARDWARE")
-
-
-def _demo_user(
-    username: str,
-    first: str,
-    last: str,
-    queues: list[str],
-    roles: tuple[str, ...] = ("IT Agent",),
-    skills: dict[str, int] | None = None,
-) -> dict[str, Any]:
-    profile = {
-        "agent_id": username,
-        "first_name": first,
-        "last_name": last,
-        "queues": queues,
-        "roles": list(roles),
-        "skills": skills or {},
-    }
-    return {"username": username, "password": f"{username}-demo", "profile": profile}
-
-
-def demo_config() -> dict[str, Any]:
-    """The built-in demo: two companies, three queues each, three agents, two source keys."""
-    queues: dict[str, Any] = {f"{c}/{q}": {} for c in (_CALBRO, _PETRAMCO) for q in _QUEUES}
-    for company in (_CALBRO, _PETRAMCO):
-        queues[f"{company}/NETWORK"] = {"max_wait": 600, "max_wait_overflow": f"{company}/GENERAL"}
-    # With no agent there, Calbro's hardware desk takes messages as work orders (issue 16).
-    queues[f"{_CALBRO}/HARDWARE"] = {"offline": {"accept_messages": True, "ticket": "work_order"}}
-    return {
-        "engine": {
-            "auto_accept": False,
-            "queues": queues,
-            "strict_queues": True,
-            "agent_gone_grace": 120,
-            # Issue 13, to try: a German handoff (context.language "de") needs Bob's German,
-            # an "outage" intent jumps the queue; agents' skills are in their profiles below.
-            "routing": {
-                "context_rules": [
-                    {"field": "language", "value": "de", "skills": {"german": 2}},
-                    {"field": "intent", "value": "outage", "priority": 5},
-                ]
-            },
-        },
-        # Development only: the demo bot authenticates with its X-API-Key, not a Bot
-        # Connector token, and gets answers without one. Real deployments leave auth on.
-        "botframework": {"auth": False},
-        "sources": [
-            {
-                "name": "demo-bot",
-                "api_key": "demo-source-key",
-                "callback_secret": "demo-callback-secret",
-                # The demo's bot runs on this machine; a real source lists its own hosts.
-                "callback_allow": ["localhost", "127.0.0.1"],
-                "allow_private_callbacks": True,
-            },
-            {
-                "name": "web",
-                "api_key": "demo-web-key",
-                "kinds": ["self_service"],
-                "publishable": True,
-            },
-        ],
-        "demo_users": [
-            _demo_user(
-                "alice",
-                "Alice",
-                "Adams",
-                [f"{_CALBRO}/GENERAL", f"{_CALBRO}/NETWORK"],
-                skills={"network": 4, "english": 5},
-            ),
-            _demo_user(
-                "bob",
-                "Bob",
-                "Brown",
-                [f"{_CALBRO}/GENERAL", f"{_CALBRO}/HARDWARE", f"{_PETRAMCO}/GENERAL"],
-                skills={"hardware": 4, "german": 3, "english": 3},
-            ),
-            _demo_user(
-                "carol",
-                "Carol",
-                "Chen",
-                [f"{c}/{q}" for c in (_CALBRO, _PETRAMCO) for q in _QUEUES],
-                roles=("IT Agent", "Supervisor"),
-                skills={"network": 2, "hardware": 2, "english": 5, "german": 1},
-            ),
-        ],
-    }
-
-
 def demo_settings(**overrides: Any) -> Settings:
     """The demo config as the lowest layer: env and explicit arguments still win over it."""
     explicit = Settings(**overrides).model_dump(exclude_unset=True)
-    return Settings(**_deep_merge(demo_config(), explicit))
-
-
-def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in top.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
+    return Settings(**deep_merge(demo_config(), explicit))

@@ -8,14 +8,13 @@ asks for it together with the Live Chat role and permission.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from bridge.config_files import Strict
 from bridge.engine.supervision import SUPERVISOR_ROLE
 
 
-class SupervisionSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SupervisionSettings(Strict):
     # The role (in the token's roles) of a supervisor: sees, whispers, barges in, takes over
     # and reassigns the live chats of the support queues in their own token.
     role: str = Field(default=SUPERVISOR_ROLE, min_length=1, max_length=100)

@@ -65,7 +65,7 @@ _SUMS = ("logged_in_s", "available_s", "capacity_s", "busy_s", "held_s", "any_bu
 def _state_rows(log: pd.DataFrame) -> pd.DataFrame:
     """Agent events as state columns; NaN where the event leaves that state unchanged."""
     mask = log["type"].isin(AGENT_TYPES).to_numpy() & log["agent_id"].notna().to_numpy()
-    sub = log.loc[mask]
+    sub = log.loc[mask, ["seq", "at", "type", "agent_id", *_COLUMNS, "payload"]]
     kind = sub["type"].to_numpy()
     signin, signout = kind == AgentSignedIn.__name__, kind == AgentSignedOut.__name__
     renewed, expired = kind == AgentLeaseRenewed.__name__, kind == AgentLeaseExpired.__name__

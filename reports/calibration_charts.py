@@ -13,18 +13,18 @@ import numpy as np
 from .charts import _figure, _img, _legend
 
 if TYPE_CHECKING:
-    from simulator.calibrate.arrivals import StreamArrivals
-    from simulator.calibrate.fits import Fit
-    from simulator.calibrate.grid import Grid
-    from simulator.calibrate.patience import Patience
-    from simulator.calibrate.roster import Group
+    from .calibrate.arrivals import StreamArrivals
+    from .calibrate.fits import Fit
+    from .calibrate.grid import Grid
+    from .calibrate.patience import Patience
+    from .calibrate.roster import Group
 
 _FITS = {"exponential": "#c62828", "lognormal": "#2e7d32", "gamma": "#6a1b9a"}
 
 
 def _week_axis(ax: Any, grid: Grid) -> np.ndarray:
     """x in hours from the profile's start, a tick at each local midnight named by weekday."""
-    from simulator.calibrate.grid import WEEKDAYS
+    from .calibrate.grid import WEEKDAYS
 
     hours = np.arange(grid.profile_length) * grid.interval / 3600.0
     local = grid.local(grid.start + grid.interval * np.arange(grid.profile_length))
@@ -92,7 +92,7 @@ def handle_fit(fitted: Fit, title: str) -> str:
 
 def patience_survival(p: Patience) -> str:
     """Kaplan-Meier survival of patience against each censored fit's survival curve."""
-    from simulator.calibrate.fits import MIN_AT_RISK, well_observed
+    from .calibrate.fits import MIN_AT_RISK, well_observed
 
     fig, ax = _figure()
     keep = well_observed(p.km_times, p.fit.observed, p.fit.censored) if p.fit else []

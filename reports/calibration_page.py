@@ -3,7 +3,7 @@ against fitted, and the scenario file it writes.
 
 ``calibration.html`` sits beside ``report.html`` (which links to it), with
 ``calibrated-scenario.yaml`` and ``calibration_fits.csv``. A log without chats gets no page.
-The measurements are :mod:`simulator.calibrate`'s, imported here only when a page is built.
+The measurements are :mod:`reports.calibrate`'s (scipy loads only when a page is built).
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from .options import RunOptions
 from .present import html_table
 
 if TYPE_CHECKING:
-    from simulator.calibrate import Calibration
-    from simulator.calibrate.fits import Fit
+    from .calibrate import Calibration
+    from .calibrate.fits import Fit
+    from .derived import Derived
 
 
 def fit_table(cal: Calibration) -> pd.DataFrame:
@@ -84,17 +85,17 @@ def _charts(cal: Calibration) -> dict[str, list[Markup]]:
 
 
 def write_calibration_page(
-    frame: pd.DataFrame, opts: RunOptions, folder: Path, default_capacity: int = 1
+    derived: Derived, opts: RunOptions, folder: Path, default_capacity: int = 1
 ) -> Path | None:
-    """Write the page and its files into ``folder``; None (nothing written) without chats."""
-    from simulator.calibrate import calibrate, scenario_text
-    from simulator.errors import CalibrationError
-
+    """Write the page and its files into ``folder``; None (nothing written) without chats.
+    ``derived`` is the report's log with the frames the report has already derived."""
+    from .calibrate import calibrate, scenario_text
+    from .errors import LogHasNoChats
     from .report import templates
 
     try:
-        cal = calibrate(frame, opts.interval, opts.tz, opts.target, default_capacity)
-    except CalibrationError:
+        cal = calibrate(derived.log, opts.interval, opts.tz, opts.target, default_capacity, derived)
+    except LogHasNoChats:
         return None
     text = scenario_text(cal)
     (folder / "calibrated-scenario.yaml").write_text(text, encoding="utf-8")

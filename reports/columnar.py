@@ -58,22 +58,58 @@ def _is_default(field: str, default: Any) -> str | None:
     return None
 
 
+_FLAT_PATHS = ", ".join(f"'$.{f}'" for f in FLAT_FIELDS)
+
+
+def _default_paths(name: str) -> list[str]:
+    """Per field of the type with a default, the path to remove when the payload holds it."""
+    paths = []
+    for field, default in layout(name).defaults.items():
+        if field in FLAT_FIELDS or field in HEAD:
+            continue
+        condition = _is_default(field, default)
+        if condition is not None:
+            paths.append(f"CASE WHEN {condition} THEN '$.{field}' ELSE '$.\"\"' END")
+    return paths
+
+
 def _rest_sql() -> str:
     """The payload without its flat fields and, per type, without fields at their default."""
-    flat = ", ".join(f"'$.{f}'" for f in FLAT_FIELDS)
     cases = []
     for name in EVENT_TYPES:
-        paths = []
-        for field, default in layout(name).defaults.items():
-            if field in FLAT_FIELDS or field in HEAD:
-                continue
-            condition = _is_default(field, default)
-            if condition is not None:
-                paths.append(f"CASE WHEN {condition} THEN '$.{field}' ELSE '$.\"\"' END")
-        if paths:
-            cases.append(f"WHEN '{name}' THEN json_remove(payload, {flat}, {', '.join(paths)})")
-    removed = f"CASE type {' '.join(cases)} ELSE json_remove(payload, {flat}) END"
+        if paths := _default_paths(name):
+            cases.append(
+                f"WHEN '{name}' THEN json_remove(payload, {_FLAT_PATHS}, {', '.join(paths)})"
+            )
+    removed = f"CASE type {' '.join(cases)} ELSE json_remove(payload, {_FLAT_PATHS}) END"
     return f"nullif({removed}, '{{}}')"
+
+
+def type_sql(name: str) -> tuple[str, tuple[str, ...]]:
+    """(SQL, its columns) of one known type's current rows as narrow rows: the head, the
+    type's own flat fields and the rest; the same values as ``sqlite_wide_sql`` gives those
+    rows, without the flat columns the type never has (most of a wide row is NULL)."""
+    flat = layout(name).flat
+    removed = f"json_remove(payload, {', '.join([_FLAT_PATHS, *_default_paths(name)])})"
+    extracts = [f"json_extract(payload, '$.{f}')" for f in flat]
+    columns = ", ".join([*HEAD, *extracts, f"nullif({removed}, '{{}}')"])
+    # The complement of ``PYTHON_ROWS`` exactly (the old rows' query), so no row is read twice
+    # or missed.
+    sql = f"SELECT {columns} FROM events WHERE type = ? AND NOT ({PYTHON_ROWS}) ORDER BY seq"
+    return sql, (*HEAD, *flat, "payload")
+
+
+def fill_sqlite(columns: WideColumns, con: Any, rows: int) -> WideColumns:
+    """Every current-version row of a bridge SQLite store, one query per type present (in
+    batches of ``rows``); ``WideColumns.columns`` puts them back in seq order. Raises
+    ``sqlite3.OperationalError`` from an SQLite without its JSON functions."""
+    present = [r[0] for r in con.execute("SELECT DISTINCT type FROM events")]
+    for name in (n for n in present if n in EVENT_TYPES):
+        sql, names = type_sql(name)
+        cursor = con.execute(sql, (name,))
+        for batch in iter(lambda c=cursor: c.fetchmany(rows), []):
+            columns.add(batch, names)
+    return columns
 
 
 def _flat_sql(field: str) -> str:
@@ -165,6 +201,9 @@ class _Dictionary:
         mapped = np.array([*(table.setdefault(u, len(table)) for u in uniques), -1], np.int64)
         self.parts.append(mapped[codes])  # code -1 (null) picks the appended -1
 
+    def add_missing(self, n: int) -> None:
+        self.parts.append(np.full(n, -1, np.int64))
+
     def categorical(self) -> pd.Categorical:
         codes = np.concatenate(self.parts) if self.parts else np.zeros(0, np.int64)
         categories = pd.Index([str(v) for v in self.codes], dtype="str")
@@ -181,15 +220,22 @@ class WideColumns:
             del self.texts[col]
         self.payload: list[np.ndarray] = []
 
-    def add(self, batch: Sequence[tuple[Any, ...]]) -> None:
+    def add(self, batch: Sequence[tuple[Any, ...]], names: Sequence[str] = WIDE) -> None:
+        """Rows whose columns are ``names`` (the head and the payload always; columns left
+        out are null in every row)."""
         if not batch:
             return
-        for col, values in zip(WIDE, zip(*batch, strict=True), strict=True):
+        given = dict(zip(names, zip(*batch, strict=True), strict=True))
+        for col in WIDE:
+            values = given.get(col)
             if col == "payload":
                 self.payload.append(np.array(values, dtype=object))
             elif col in self.numbers:
                 kind = np.int64 if col in ("seq", "version") else float
-                self.numbers[col].append(np.array(values, dtype=kind))
+                filled = values if values is not None else np.full(len(batch), np.nan)
+                self.numbers[col].append(np.array(filled, dtype=kind))
+            elif values is None:
+                self.texts[col].add_missing(len(batch))
             else:
                 self.texts[col].add(values)
 

@@ -27,3 +27,9 @@ class SchemaMismatch(ReportError):
     """A frame lacks columns or has the wrong dtypes: catching it early beats a KeyError later."""
 
     code = "schema_mismatch"
+
+
+class LogHasNoChats(ReportError):
+    """The log holds no ``ChatOpened``: there is nothing to calibrate a scenario from."""
+
+    code = "log_has_no_chats"

@@ -163,3 +163,18 @@ def chat_facts(log: pd.DataFrame, interval: float = 900.0) -> pd.DataFrame:
     }
     frame = pd.DataFrame(facts)[list(FACTS_SCHEMA)]
     return validate(frame, FACTS_SCHEMA, "chat facts")
+
+
+def rows_of_chats(facts: pd.DataFrame, chat_ids: pd.Series) -> np.ndarray:
+    """Per entry of ``chat_ids`` (a categorical column, such as the log's), the row of that
+    chat in ``facts`` (-1 for a chat without one), by category code: matching a million chat
+    ids as text took seconds. The facts hold one row per chat."""
+    target = facts["chat_id"]
+    cats, ids = target.cat.categories, chat_ids.cat.categories
+    codes_t = target.cat.codes.to_numpy()
+    row_of = np.full(len(cats) + 1, -1, dtype=np.int64)  # the last slot answers code -1
+    row_of[codes_t[codes_t >= 0]] = np.flatnonzero(codes_t >= 0)
+    codes = chat_ids.cat.codes.to_numpy()
+    if not ids.equals(cats):  # the log's facts share its categories: usually nothing to map
+        codes = np.append(cats.get_indexer(ids), -1)[codes]
+    return row_of[codes]

@@ -36,11 +36,37 @@ LEG_COUNTS = ("legs", "answered", "cancelled_waiting", "moved_on", "open_at_end"
 LEG_KPIS = (*LEG_COUNTS, "service_level", "wait_mean", "wait_p50", "wait_p90", "wait_p95")
 
 
-def _queue_of_entry(rows: pd.DataFrame) -> pd.Series:
-    """The queue an entry row puts the chat in: ``to_queue`` for moves, else ``queue``."""
+# How a leg ended, by code: sorted, as ``pd.Categorical`` of the names orders its categories.
+_OUTCOMES = ("assigned", "cancelled", "closed", "moved", "open")
+_BY_END = {ChatAssigned.__name__: 0, ChatCancelled.__name__: 1, ChatClosed.__name__: 2,
+           **dict.fromkeys(_ENTRIES, 3)}  # fmt: skip
+
+
+def _type_codes(types: pd.Series, names: dict[str, int], other: int) -> np.ndarray:
+    """Per row, ``names[type]`` (``other`` for any other type), by category code."""
+    table = np.array([names.get(str(c), other) for c in types.cat.categories] + [other])
+    return table[types.cat.codes.to_numpy()]
+
+
+def _queue_of_entry(rows: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
+    """(per row a code of the queue an entry puts the chat in: ``to_queue`` for moves, else
+    ``queue``; the queue names the codes index)."""
+    queue, to_queue = rows["queue"], rows["to_queue"]
+    names = queue.cat.categories.union(to_queue.cat.categories)
+    codes = [np.append(names.get_indexer(c.cat.categories), -1)[c.cat.codes.to_numpy()]
+             for c in (queue, to_queue)]  # fmt: skip
     moved = rows["type"].isin([ChatOverflowed.__name__, ChatTransferred.__name__]).to_numpy()
-    to_queue = rows["to_queue"].astype(object).to_numpy()
-    return pd.Series(np.where(moved, to_queue, rows["queue"].astype(object).to_numpy()))
+    return np.where(moved, codes[1], codes[0]), names
+
+
+def _sorted_categorical(codes: np.ndarray, names: pd.Index) -> pd.Categorical:
+    """``pd.Categorical`` of the names the codes stand for: used names only, sorted."""
+    used = np.unique(codes)
+    texts = np.asarray(names[used], dtype=object)
+    order = np.argsort(texts, kind="stable")
+    remap = np.empty(len(names), dtype=np.int64)
+    remap[used[order]] = np.arange(len(used))
+    return pd.Categorical.from_codes(remap[codes], pd.Index(texts[order], dtype="str"))
 
 
 def chat_legs(log: pd.DataFrame) -> pd.DataFrame:
@@ -48,36 +74,36 @@ def chat_legs(log: pd.DataFrame) -> pd.DataFrame:
 
     ``ended`` is assigned, cancelled, closed, moved (another entry came first) or open (still
     waiting when the log ends; ``wait`` is then the time so far). A transfer straight to an
-    agent is not a queue leg."""
+    agent is not a queue leg. Rows are read by category code, never as text."""
     validate(log, LOG_SCHEMA, "event log")
-    rows = log[log["type"].isin([*_ENTRIES, *_ENDS]).to_numpy() & log["chat_id"].notna().to_numpy()]
-    rows = rows.sort_values(["chat_id", "seq"], kind="stable").reset_index(drop=True)
+    mask = log["type"].isin([*_ENTRIES, *_ENDS]).to_numpy() & log["chat_id"].notna().to_numpy()
+    rows = log.loc[mask, ["seq", "at", "type", "chat_id", "queue", "to_queue"]]
+    order = np.lexsort((rows["seq"].to_numpy(), rows["chat_id"].cat.codes.to_numpy()))
+    rows = rows.iloc[order]
     chat = rows["chat_id"].cat.codes.to_numpy()
-    kind = rows["type"].astype(str).to_numpy()
-    queue = _queue_of_entry(rows).to_numpy()
-    entry = np.isin(kind, _ENTRIES) & pd.notna(queue)
+    queue, names = _queue_of_entry(rows)
+    entry = (_type_codes(rows["type"], _BY_END, -1) == 3) & (queue >= 0)
     same_next = np.zeros(len(rows), dtype=bool)
     same_next[:-1] = chat[1:] == chat[:-1]
-    next_kind = np.append(kind[1:], "")
-    next_at = np.append(rows["at"].to_numpy()[1:], np.nan)
-    end = float(log["at"].max()) if len(log) else np.nan
-    ends = np.where(same_next, next_kind, "")
-    ended = np.select(
-        [ends == ChatAssigned.__name__, ends == ChatCancelled.__name__,
-         ends == ChatClosed.__name__, np.isin(ends, _ENTRIES)],
-        ["assigned", "cancelled", "closed", "moved"], "open",
-    )  # fmt: skip
-    left = np.where(same_next, next_at, end)
+    next_end = _type_codes(rows["type"], _BY_END, 4)[1:]
+    outcome = np.full(len(rows), 4)  # open, unless the chat's next row ends the leg
+    outcome[:-1] = np.where(same_next[:-1], next_end, 4)
     at = rows["at"].to_numpy()
+    end = float(log["at"].max()) if len(log) else np.nan
+    left = np.full(len(rows), end)
+    left[:-1] = np.where(same_next[:-1], at[1:], end)
+    ended = pd.Categorical.from_codes(outcome[entry], list(_OUTCOMES))
     return pd.DataFrame(
         {
-            "chat_id": rows["chat_id"].to_numpy()[entry],
-            "queue": pd.Categorical(queue[entry].astype(str)),
+            "chat_id": np.asarray(rows["chat_id"].cat.categories, dtype=object)[chat[entry]],
+            "queue": _sorted_categorical(queue[entry], names),
             "entered": at[entry],
             "wait": (left - at)[entry],
-            "answered": (ended == "assigned")[entry],
-            "ended": pd.Categorical(ended[entry]),
-            "how": rows["type"].to_numpy()[entry],
+            "answered": outcome[entry] == 0,
+            "ended": ended.remove_unused_categories(),
+            "how": np.asarray(rows["type"].cat.categories, dtype=object)[
+                rows["type"].cat.codes.to_numpy()[entry]
+            ],
         }
     )
 

@@ -21,16 +21,18 @@ from typing import TYPE_CHECKING
 
 from bridge.engine.events import Event
 
-from .log import events_to_frame, log_table
-from .logmeta import LogMeta
+from .log import events_to_frame, load, log_table, table_to_frame
+from .logmeta import ATTR, LogMeta
 
 if TYPE_CHECKING:
+    import pandas as pd
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-# Events per row group: some 10 MB of event objects and their encoding at a time, and few enough
-# row groups (80 for a million chats) that reading the log back stays quick.
-BATCH_EVENTS = 1 << 16
+# Events per row group: a few MB of event objects and their encoding at a time (65,536 held
+# some 35 MB more at the peak of a 100 h textbook run), and few enough row groups (about 330
+# for a million chats) that reading the log back is no slower.
+BATCH_EVENTS = 1 << 14
 
 
 class LogWriter:
@@ -40,14 +42,22 @@ class LogWriter:
     list once it holds ``batch`` events (and at the end), then clears it."""
 
     def __init__(
-        self, path: str | os.PathLike[str], meta: LogMeta | None, batch: int | None = None
+        self,
+        path: str | os.PathLike[str],
+        meta: LogMeta | None,
+        batch: int | None = None,
+        *,
+        keep: bool = False,
     ) -> None:
+        """``keep``: also hold the encoded batches, for ``frame()`` after closing (the summary
+        then reads the log without decoding the file it just wrote)."""
         self.path = Path(path)
         self.meta = meta
         self.batch = batch or BATCH_EVENTS
         self.written = 0  # events so far: the next batch's first ``seq``
         self._writer: pq.ParquetWriter | None = None
         self._schema: pa.Schema | None = None
+        self._kept: list[pa.Table] | None = [] if keep else None
 
     def write(self, events: Sequence[Event]) -> None:
         """One row group of these events (nothing for none, except an empty file's schema)."""
@@ -59,8 +69,20 @@ class LogWriter:
 
             self._schema = _wide_dictionaries(table.schema)
             self._writer = pq.ParquetWriter(self.path, self._schema)
-        self._writer.write_table(table.cast(self._schema))
+        table = table.cast(self._schema)
+        self._writer.write_table(table)
+        if self._kept is not None:
+            self._kept.append(table)
         self.written += len(events)
+
+    def frame(self) -> pd.DataFrame:
+        """The whole log as ``reports.log.load`` reads the file back (``keep=True``; once)."""
+        import pyarrow as pa
+
+        if self._kept is None:
+            raise ValueError("LogWriter(keep=True) keeps the batches for frame()")
+        table, self._kept = pa.concat_tables(self._kept), None
+        return load(table_to_frame(table).pipe(_with_meta, self.meta))
 
     def close(self) -> None:
         if self._writer is None:
@@ -75,6 +97,12 @@ class LogWriter:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def _with_meta(frame: pd.DataFrame, meta: LogMeta | None) -> pd.DataFrame:
+    if meta is not None:
+        frame.attrs[ATTR] = meta
+    return frame
 
 
 def _wide_dictionaries(schema: pa.Schema) -> pa.Schema:

@@ -14,7 +14,6 @@ a property of agents, who serve several queues; see ``occupancy_table`` for agen
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 
@@ -25,8 +24,9 @@ from bridge.engine.events import WaitEstimated
 
 from .agents import agent_interval_facts
 from .definitions import sl_flags, within_tolerance
-from .facts import chat_facts
+from .facts import chat_facts, rows_of_chats
 from .log import load
+from .payloads import field_frame
 from .schema import AGENT_FACTS_SCHEMA, FACTS_SCHEMA, validate
 
 LogLike = str | os.PathLike[str] | pd.DataFrame
@@ -164,17 +164,19 @@ def occupancy_table(agent_facts: pd.DataFrame, by: Sequence[str] = ("agent_id",)
     return out.reset_index(drop=not by)
 
 
-def _estimates(log: pd.DataFrame) -> pd.DataFrame:
-    """What each waiting user was told on arrival: one row per chat and estimator."""
+def _estimates(log: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
+    """What each waiting user was told on arrival: one row per chat and estimator, with the
+    chat's ``row`` in ``facts`` (-1 for none)."""
     told_on_arrival = (log["type"] == WaitEstimated.__name__).to_numpy()
-    rows = log[told_on_arrival & log["chat_id"].notna().to_numpy()]
+    rows = log.loc[
+        told_on_arrival & log["chat_id"].notna().to_numpy(), ["chat_id", "queue", "payload"]
+    ]
     rows = rows.drop_duplicates("chat_id")  # the arrival estimate, not later updates
-    told = pd.DataFrame.from_records(
-        [json.loads(p).get("estimates", {}) if isinstance(p, str) else {} for p in rows["payload"]]
-    )  # one JSON per waiting chat: estimator names are open-ended, so not flattened
-    told["chat_id"] = rows["chat_id"].astype(str).to_numpy()
+    # One JSON per waiting chat: estimator names are open-ended, so not flattened.
+    told = field_frame(rows["payload"], "estimates")
+    told["row"] = rows_of_chats(facts, rows["chat_id"])
     told["queue"] = rows["queue"].astype(str).to_numpy()
-    return told.melt(id_vars=["chat_id", "queue"], var_name="estimator", value_name="told")
+    return told.melt(id_vars=["row", "queue"], var_name="estimator", value_name="told")
 
 
 def ewt_accuracy(
@@ -193,11 +195,11 @@ def ewt_accuracy(
     """
     log = load(log)
     facts = chat_facts(log) if facts is None else validate(facts, FACTS_SCHEMA, "chat facts")
-    told = _estimates(log)
+    told = _estimates(log, facts)
     columns = ["estimator", "queue", "n", "no_estimate", "unanswered", "mae", "bias", "within"]
     if told.empty:
         return pd.DataFrame(columns=columns)
-    row = pd.Index(facts["chat_id"].astype(str)).get_indexer(told["chat_id"])
+    row = told["row"].to_numpy()
     answered = np.where(row >= 0, facts["answered"].to_numpy()[row], False)
     actual = np.where(answered, facts["wait"].to_numpy()[row], np.nan)
     told["told"] = told["told"].astype(float)

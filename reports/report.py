@@ -20,11 +20,11 @@ from bridge.engine.events import WaitEstimated
 from bridge.store.factory import is_postgres
 
 from . import charts
-from .agents import agent_interval_facts, log_end
+from .agents import log_end
 from .calibration_page import write_calibration_page
 from .csat import csat_tables
 from .definitions import answered_waits
-from .facts import chat_facts
+from .derived import Derived
 from .legs import chat_legs, service_kpis
 from .log import load, source_name
 from .logmeta import log_meta
@@ -141,11 +141,13 @@ def service_tables(log: pd.DataFrame, opts: RunOptions) -> dict[str, pd.DataFram
 
 
 def report_tables(
-    log: pd.DataFrame, opts: RunOptions, default_capacity: int = 1
+    log: pd.DataFrame, opts: RunOptions, default_capacity: int = 1, derived: Derived | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, pd.DataFrame]]:
-    """(scored facts, scored agent facts, KPI tables with intervals on the clock) of a log."""
-    facts = chat_facts(log, opts.interval)
-    agents = agent_interval_facts(log, opts.interval, default_capacity)
+    """(scored facts, scored agent facts, KPI tables with intervals on the clock) of a log;
+    ``derived`` shares the facts with the rest of the report."""
+    derived = derived if derived is not None else Derived(log)
+    facts = derived.chat_facts(opts.interval)
+    agents = derived.agent_facts(opts.interval, default_capacity)
     facts, agents = scored(facts, agents, opts.warmup, opts.horizon)
     tables = kpi_tables(facts, agents, opts.target)
     tables.update(service_tables(log, opts))
@@ -180,7 +182,8 @@ def build_report(
     """
     frame = load(log)
     opts = resolve(log_meta(frame), target, interval, goal, tz)
-    facts, agents, tables = report_tables(frame, opts, default_capacity)
+    derived = Derived(frame)
+    facts, agents, tables = report_tables(frame, opts, default_capacity, derived)
     if (frame["type"] == WaitEstimated.__name__).any():
         tables["ewt_accuracy"] = ewt_accuracy(frame, facts=facts)
     if not (supervision := supervision_table(frame)).empty:
@@ -193,7 +196,7 @@ def build_report(
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     write_tables(tables, folder)
-    calibration = write_calibration_page(frame, opts, folder, default_capacity)
+    calibration = write_calibration_page(derived, opts, folder, default_capacity)
     html = (
         templates()
         .get_template("report.html")

@@ -19,7 +19,6 @@ Definitions (one place; the report's Definitions list says the same):
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import numpy as np
@@ -37,6 +36,7 @@ from bridge.engine.events import (
     WrapUpStarted,
 )
 
+from .payloads import payload_dicts
 from .timeline import same_key
 
 NO_SKILLS = "(none)"
@@ -56,7 +56,7 @@ def _rows(log: pd.DataFrame, type_name: str) -> pd.DataFrame:
 
 
 def _payloads(rows: pd.DataFrame) -> list[dict[str, Any]]:
-    return [json.loads(p) if isinstance(p, str) else {} for p in rows["payload"]]
+    return payload_dicts(rows["payload"])
 
 
 def skills_text(needs: dict[str, int] | None) -> str:

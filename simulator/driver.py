@@ -152,7 +152,8 @@ class Simulation:
         self.retrials = has_retrials(scenario)
         # Capacity units of a chat per queue key (its weight), for agents winding down.
         self.units = {key: spec.weight for key, spec in queue_keys(scenario).items()}
-        self.records: dict[str, ChatRecord] = {}
+        self.records: dict[str, ChatRecord] = {}  # the chats not yet forgotten
+        self.closed: list[str] = []  # closed, to forget at the next batch (streamed runs)
         self.refused: Counter[str] = Counter()
         self.end = scenario.horizon + scenario.cooldown
         self.seats = {seat.id: seat for seat in seats(scenario, self.end)}
@@ -293,10 +294,27 @@ class Simulation:
             self._flush()
 
     def _flush(self) -> None:
-        """Hand the batch to the log and start a new one in the same list (the engine's sink)."""
-        self.logged += len(self.events)
-        self.log.write(self.events)  # type: ignore[union-attr]
-        self.events.clear()
+        """Hand the batch to the log and start a new one in the same list (the engine's sink);
+        then forget the chats that closed, so a streamed run's memory holds the open ones."""
+        events = self.events
+        self.logged += len(events)
+        self.log.write(events)  # type: ignore[union-attr]
+        self.closed.extend(e.chat_id for e in events if type(e) is ChatClosed)  # type: ignore[attr-defined]
+        events.clear()
+        self._forget_closed()
+
+    def _forget_closed(self) -> None:
+        """Closed chats leave the engine and the driver, but not while a wrap-up or a survey
+        answer is still to come (those wait for the next batch). Every later callback that
+        carries a chat checks ``records`` first."""
+        engine, records, answering = self.engine, self.records, self.surveys.pending
+        kept = []
+        for chat_id in self.closed:
+            if chat_id in answering or not engine.forget(chat_id):
+                kept.append(chat_id)
+            else:
+                del records[chat_id]
+        self.closed = kept
 
     def _open(self, chat_id: str, users: Users, customer: str | None) -> None:
         """A handoff: a first contact (a customer of its own) or a retrial (the same one)."""
@@ -338,7 +356,7 @@ class Simulation:
 
     def _give_up(self, event: Timeout) -> None:
         rec: ChatRecord = event._value
-        if self.engine.unanswered(rec.id):  # still waiting, never answered
+        if rec.id in self.records and self.engine.unanswered(rec.id):  # waiting, never answered
             self.react(self.engine.cancel(rec.id))
             if self.watch:
                 self._maybe_retry(rec)
@@ -400,7 +418,7 @@ class Simulation:
 
     def _message(self, event: Timeout) -> None:
         rec, leg = event.value
-        if rec.leg != leg or not self.engine.in_service(rec.id):
+        if rec.leg != leg or rec.id not in self.records or not self.engine.in_service(rec.id):
             return
         messages = self.pool.messages
         self.said += 1

@@ -64,7 +64,8 @@ class Responses:
             self.sim.settle(engine.set_presence(event.agent_id, AVAILABLE))
 
     def _pending(self, event: ChatOffered) -> bool:
-        return self.sim.engine.offered_to(event.chat_id) == event.agent_id
+        chat_id, sim = event.chat_id, self.sim
+        return chat_id in sim.records and sim.engine.offered_to(chat_id) == event.agent_id
 
     def _accept(self, timeout: Timeout) -> None:
         event: ChatOffered = timeout.value

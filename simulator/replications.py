@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 
 from tqdm import tqdm
 
-from reports.log import load
 from reports.logmeta import LogMeta
 from reports.logstream import LogWriter
 
@@ -52,10 +51,10 @@ def run_task(task: Task, progress: Callable[[float], None] | None = None) -> Sum
             path = str(Path(stack.enter_context(TemporaryDirectory())) / "events.parquet")
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         meta = LogMeta.of_scenario(task.scenario, task.seed, task.index + 1)
-        with LogWriter(path, meta) as writer:
+        with LogWriter(path, meta, keep=True) as writer:
             result = Simulation(task.scenario, task.seed, log=writer).run(progress)
         levels = dict(task.levels) if task.levels is not None else LEVELS
-        return summarize(result, task.scenario, levels, log=load(path))
+        return summarize(result, task.scenario, levels, log=writer.frame())
 
 
 class Runner(AbstractContextManager["Runner"]):

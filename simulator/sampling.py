@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from .confidence import t975
 from .replications import Runner, run_task, tasks
 from .scenario import Scenario
 from .summary import STAFFING_LEVEL
@@ -61,7 +61,7 @@ def cell_stats(data: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({"volume": grouped["volume"].sum() / data["replication"].nunique()})
     for kpi in ("service_level", "abandonment"):
         n = grouped[kpi].count()
-        t = stats.t.ppf(0.975, (n - 1).where(n > 1))
+        t = t975(n)
         out[kpi] = grouped[kpi].mean()
         out[f"{kpi}_ci"] = grouped[kpi].std(ddof=1) * t / np.sqrt(n)
     out["replications"] = data["replication"].nunique()

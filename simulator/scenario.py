@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, Field, field_validator, model_validator
 
-from bridge.engine import SOURCES, BusinessHours, policy_named
+from bridge.config_files import EstimatorNames, PolicyName
+from bridge.engine import SOURCES, BusinessHours
 from bridge.engine.config import AWAY, PRESENCE_STATES
-from bridge.engine.ewt import estimators_named
 
 from .distributions import Distribution, Duration, Positive, Strict
 from .surveys import SurveySpec
@@ -300,7 +300,7 @@ class Offers(Strict):
 
 
 class Routing(Strict):
-    policy: str = "longest_idle"
+    policy: PolicyName = "longest_idle"
     # The administrator's switch: auto-accept ("available for N") or agents click Accept.
     accept: Literal["auto", "manual"] = "auto"
     # Seconds a gone agent keeps their chats before they are requeued; none: forever.
@@ -308,7 +308,7 @@ class Routing(Strict):
     agent_gone_queue: str | None = None
     system_messages: bool = True
     # The first is what users are told; the others are recorded for comparison.
-    estimators: list[str] = Field(default_factory=lambda: ["recent_history", "queue_state"])
+    estimators: EstimatorNames = Field(default_factory=lambda: ["recent_history", "queue_state"])
     # Among agents with a chat's skills, the best level first (then the policy).
     prefer_skill_level: bool = True
     # Waiting time worth one priority level (none: strict priority).
@@ -318,18 +318,6 @@ class Routing(Strict):
     presence_states: list[str] = Field(default_factory=lambda: list(PRESENCE_STATES))
     # A handoff from a customer who abandoned this recently counts as a retrial.
     retrial_window: Positive | None = 3600.0
-
-    @field_validator("policy")
-    @classmethod
-    def _known_policy(cls, value: str) -> str:
-        policy_named(value)
-        return value
-
-    @field_validator("estimators")
-    @classmethod
-    def _known_estimators(cls, value: list[str]) -> list[str]:
-        estimators_named(value)
-        return value
 
 
 class ServiceLevel(Strict):

@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from reports.agents import agent_interval_facts
 from reports.facts import chat_facts
@@ -32,6 +31,7 @@ from reports.metrics import (
 from reports.options import scored
 from reports.routing import ROUTING_LEVELS, routing_tables, uses_routing_model, with_routing
 
+from .confidence import t975
 from .driver import RunResult
 from .scenario import Scenario
 
@@ -185,7 +185,7 @@ def _pool(frame: pd.DataFrame, runs: int) -> pd.DataFrame:
     grouped = full.groupby(keys or "_all", observed=True, sort=True)
     mean = grouped[values].mean()
     n = grouped[values].count()
-    half = grouped[values].std(ddof=1) * _t975(n) / np.sqrt(n.where(n > 0))
+    half = grouped[values].std(ddof=1) * t975(n) / np.sqrt(n.where(n > 0))
     out = mean.join(half.add_suffix("_ci")).join(n.add_suffix("_n"))
     out["replications"] = runs
     volume = next((c for c in ("volume", "legs") if c in full), None)
@@ -207,12 +207,6 @@ def _complete(frame: pd.DataFrame, keys: list[str], runs: int) -> pd.DataFrame:
     full = grid.merge(frame, on=[*on, "replication"], how="left")
     full["_seen"] = full["_seen"].fillna(False).astype(bool)
     return full
-
-
-def _t975(n: pd.DataFrame) -> pd.DataFrame:
-    """Student t quantile for a two-sided 95% interval; NaN with fewer than two values."""
-    dof = (n - 1).where(n > 1)
-    return dof.apply(lambda col: pd.Series(stats.t.ppf(0.975, col), index=col.index))
 
 
 _ROW_COUNTS = ("replications", "replications_with_chats")

@@ -52,6 +52,7 @@ class Surveys:
         self._specs = {id(users): s for users, s in zip(sim.users, specs, strict=True) if s}
         self._rng = random.Random(f"{sim.seed}/surveys")
         self.answered = 0
+        self.pending: set[str] = set()  # chats whose answer is still to come: not forgotten
 
     def ended(self, rec: ChatRecord) -> None:
         if not self._specs:
@@ -62,9 +63,11 @@ class Surveys:
             return
         ratings = list(spec.ratings)
         rating = rng.choices(ratings, weights=[spec.ratings[r] for r in ratings])[0]
+        self.pending.add(rec.id)
         self._sim.after(spec.after, self._answer, (rec.id, rating))
 
     def _answer(self, event: Any) -> None:
         chat_id, rating = event.value
+        self.pending.discard(chat_id)
         self._sim.engine.answer_survey(chat_id, rating)  # into the log through the sink
         self.answered += 1

@@ -72,11 +72,24 @@ class Checks:
     def transfer_target(self, agent_id: str, to_agent: str) -> None:
         if to_agent == agent_id:
             raise err.InvalidCommand("an agent cannot transfer a chat to themself")
-        target = self.agent(to_agent)
+        self.can_receive(self.agent(to_agent))
+
+    @staticmethod
+    def can_receive(target: Agent) -> None:
+        """An agent a chat is moved to by name (transfer, reassignment): permitted, present."""
         if not target.permitted:
-            raise err.NotPermitted(f"agent {to_agent!r} may not take chats")
+            raise err.NotPermitted(f"agent {target.id!r} may not take chats")
         if not target.present:
-            raise err.AgentUnavailable(f"agent {to_agent!r} is not available")
+            raise err.AgentUnavailable(f"agent {target.id!r} is not available")
+
+    @staticmethod
+    def movable(chat: Chat, to_agent: str | None, to_queue: str | None, verb: str) -> None:
+        """A transfer or a reassignment moves a chat the user has not cancelled to exactly one
+        of an agent or a support queue."""
+        if chat.user_cancelled:
+            raise err.AlreadyCancelled(f"chat {chat.id!r} was cancelled by the user: end it")
+        if (to_agent is None) == (to_queue is None):
+            raise err.InvalidCommand(f"{verb} to exactly one of an agent or a support queue")
 
     def known_queue(self, key: str) -> str:
         if self.config.strict_queues and key not in self.config.queues:

@@ -38,6 +38,18 @@ def facts(s: State) -> ConversationFacts:
     return found
 
 
+def forget(s: State, chat_id: str) -> None:
+    """A forgotten chat's facts go with it (``State.forget``)."""
+    found: ConversationFacts | None = getattr(s, "conversation_facts", None)
+    if found is None:
+        return
+    for reader in READERS:
+        found.read.pop((chat_id, reader), None)
+    found.surveyed.discard(chat_id)
+    for key in [k for k in found.joined if k[0] == chat_id]:
+        del found.joined[key]
+
+
 def read_up_to(s: State, chat_id: str, reader: str) -> int:
     """The highest message number ``reader`` has read in the chat (0: none)."""
     return facts(s).read.get((chat_id, reader), 0)

@@ -268,10 +268,7 @@ class Engine:
         note: str = "",
     ) -> list[ev.Event]:
         chat, agent = self._held(chat_id, agent_id)
-        if chat.user_cancelled:
-            raise err.AlreadyCancelled(f"chat {chat_id!r} was cancelled by the user: end it")
-        if (to_agent is None) == (to_queue is None):
-            raise err.InvalidCommand("transfer to exactly one of an agent or a support queue")
+        self.checks.movable(chat, to_agent, to_queue, "transfer")
         target_queue = None
         if to_agent is not None:
             self._transfer_target(agent_id, to_agent)
@@ -466,6 +463,12 @@ class Engine:
         self._emit(out, ev.AgentSignedOut(now, agent_id))
         self._requeue_all(out, agent, now, "signed_out")
         return out
+
+    def forget(self, chat_id: str) -> bool:
+        """A long simulation's memory bound: drop a closed chat the driver will not ask about
+        again (False while its wrap-up goes on; try later). The bridge never calls it."""
+        self._chat(chat_id)
+        return self.state.forget(chat_id)
 
     def _just(self, event: ev.Event) -> list[ev.Event]:
         """Emit a command's single event."""

@@ -63,6 +63,12 @@ class ChatClosed(WrongState):
     code = "chat_closed"
 
 
+class ChatNotClosed(WrongState):
+    """Only a closed chat can be forgotten (a driver's memory bound, ``Engine.forget``)."""
+
+    code = "chat_not_closed"
+
+
 class AlreadyCancelled(WrongState):
     code = "already_cancelled"
 

@@ -519,11 +519,6 @@ _PAYLOAD_FIELDS: dict[type[Event], tuple[str, ...]] = {
 UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 
-def _v1_signed_in_connected(row: dict[str, Any]) -> dict[str, Any]:
-    """Before v2 every sign-in counted as connected."""
-    return {**row, "payload": {**(row.get("payload") or {}), "connected": True}}
-
-
 def _payload_defaults(**defaults: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
     """An upcaster that adds fields with the values old rows meant."""
 
@@ -540,7 +535,7 @@ def _v1_availability_status(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, "payload": payload}
 
 
-UPCASTERS[(AgentSignedIn.__name__, 1)] = _v1_signed_in_connected
+UPCASTERS[(AgentSignedIn.__name__, 1)] = _payload_defaults(connected=True)  # v1: all connected
 UPCASTERS[(AgentSignedIn.__name__, 2)] = _payload_defaults(skills=None)
 UPCASTERS[(ChatOpened.__name__, 1)] = _payload_defaults(
     priority=0, skills=None, retrial_of=None, needs=None

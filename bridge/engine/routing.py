@@ -13,6 +13,7 @@ agent of the queue, and the head of the front lane or of the one lane.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from . import events as ev
 from .model import QUEUED, Agent, Chat, Lane
@@ -40,7 +41,7 @@ class Routing:
         self._sink = sink
         # Auto-accept's hand-over, chosen once: straight to the agent, or an offer.
         self.give: Callable[[list[ev.Event], Chat, Agent, float], None] = (
-            self._auto if self.config.offers is None else self._reserve
+            partial(self.assign, how="auto") if self.config.offers is None else self._reserve
         )
 
     def emit(self, out: list[ev.Event], event: ev.Event) -> None:
@@ -74,10 +75,6 @@ class Routing:
 
     def assign(self, out: list[ev.Event], chat: Chat, agent: Agent, at: float, how: str) -> None:
         self.emit(out, ev.ChatAssigned(at, chat.id, agent.id, at - chat.enqueued_at, how))
-        self.say(out, chat, at, "joined", agent.joined_text)
-
-    def _auto(self, out: list[ev.Event], chat: Chat, agent: Agent, at: float) -> None:
-        self.emit(out, ev.ChatAssigned(at, chat.id, agent.id, at - chat.enqueued_at, "auto"))
         self.say(out, chat, at, "joined", agent.joined_text)
 
     def _reserve(self, out: list[ev.Event], chat: Chat, agent: Agent, at: float) -> None:

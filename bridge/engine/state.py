@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import conversation_state  # issue 16: facts beside the routing state
+from . import errors as err
 from . import events as ev
 from .config import AVAILABLE, EngineConfig, QueueConfig
 from .model import ASSIGNED, CLOSED, QUEUED, Agent, Chat, Queue, distinct
@@ -214,6 +215,20 @@ class State:
             return None
         found = self.abandoned.get(customer_id)
         return found[0] if found is not None and now - found[1] <= window else None
+
+    def forget(self, chat_id: str) -> bool:
+        """Drop a closed chat from memory once nobody works on it any more; False while its
+        after-chat work goes on (then it is still needed). Memory only, no event: routing
+        never reads a closed chat, and a replayed log brings every chat back."""
+        chat = self.chats[chat_id]
+        if chat.state != CLOSED:
+            raise err.ChatNotClosed(f"chat {chat_id} is not closed")
+        last = self.agents.get(chat.agents_seen[-1]) if chat.agents_seen else None
+        if chat.offer_to is not None or (last is not None and chat_id in last.wraps):
+            return False
+        del self.chats[chat_id]
+        conversation_state.forget(self, chat_id)
+        return True
 
     def _watch_user(self, chat: Chat, at: float) -> None:
         warn = self.queues[chat.queue].rules.inactivity_warn_after

@@ -198,10 +198,7 @@ class Supervision:
     ) -> list[ev.Event]:
         """Move the chat to another agent or support queue of the chat's company."""
         chat, _ = self._live(chat_id, agent_id)
-        if chat.user_cancelled:
-            raise err.AlreadyCancelled(f"chat {chat_id!r} was cancelled by the user")
-        if (to_agent is None) == (to_queue is None):
-            raise err.InvalidCommand("reassign to exactly one of an agent or a support queue")
+        self.checks.movable(chat, to_agent, to_queue, "reassign")
         target = self._target_queue(chat, to_queue) if to_queue is not None else None
         if to_agent is not None:
             self._target_agent(chat, to_agent)
@@ -251,10 +248,7 @@ class Supervision:
         target = self.checks.agent(to_agent)
         if not any(q.startswith(f"{chat.company}/") for q in target.queues):
             raise err.OutOfReach(f"agent {to_agent!r} serves no queue of {chat.company!r}")
-        if not target.permitted:
-            raise err.NotPermitted(f"agent {to_agent!r} may not take chats")
-        if not target.present:
-            raise err.AgentUnavailable(f"agent {to_agent!r} is not available")
+        self.checks.can_receive(target)
         if chat.state == QUEUED and len(target.chats) >= target.capacity:
             raise err.CapacityReached(f"agent {to_agent!r} holds {target.capacity} chats")
 

@@ -76,7 +76,9 @@ class Timers:
             return agent.lease_until is not None and agent.leases == token
         if kind == WRAP:  # keyed by the chat; the token is the agent wrapping it up
             return key in self.agents[token].wraps
-        chat = self.chats[key]
+        chat = self.chats.get(key)
+        if chat is None:
+            return False  # a closed chat the driver had the engine forget
         if kind == MAX_WAIT:
             return chat.state == QUEUED and chat.stint == token and chat.target_agent is None
         if kind == RELAX:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from aiohttp import web
 
-from bridge.engine.events import Event
 from bridge.engine.views import AgentView
-from bridge.runtime import AgentClaims, Bridge
+from bridge.runtime import Bridge
 from bridge.runtime.runner import agent_name
 from bridge.runtime.transcripts import email_command
-from bridge.runtime.views import in_agent_history
 
 from . import auth
 from .apidoc import doc
@@ -29,7 +27,6 @@ from .schemas import (
     DirectoryOut,
     EmptyIn,
     EndIn,
-    In,
     MessageIn,
     NoteIn,
     PostedOut,
@@ -38,11 +35,11 @@ from .schemas import (
     TransferIn,
     parse_body,
 )
+from .steps import Step, agent_step, chat_step
 from .users import post_once
-from .views import summary
+from .views import chat_with_history, summary
 
 routes = web.RouteTableDef()
-B = TypeVar("B", bound=In)
 P = "/api/v1/agent"
 
 
@@ -76,12 +73,12 @@ async def get_me(request: web.Request) -> web.Response:
     auth="agent",
 )
 async def put_availability(request: web.Request) -> web.Response:
-    claims, body, agent = await _agent_command(request, AvailabilityIn)
-    bridge = request.app[bridge_key]
-    await bridge.runner.run(
-        lambda: bridge.engine.set_availability(claims.agent_id, body.available, body.capacity)
+    step = await agent_step(request, AvailabilityIn)
+    body = step.body
+    await step.run(
+        lambda: step.engine.set_availability(step.agent_id, body.available, body.capacity)
     )
-    return web.json_response(me(bridge, bridge.engine.agent_view(agent.id) or agent))
+    return _me_now(step)
 
 
 @routes.put(f"{P}/screen-name")
@@ -92,11 +89,15 @@ async def put_availability(request: web.Request) -> web.Response:
     auth="agent",
 )
 async def put_screen_name(request: web.Request) -> web.Response:
-    claims, body, agent = await _agent_command(request, ScreenNameIn)
-    bridge = request.app[bridge_key]
-    name = (body.screen_name or "").strip() or None
-    await bridge.runner.run(lambda: bridge.engine.set_screen_name(claims.agent_id, name))
-    return web.json_response(me(bridge, bridge.engine.agent_view(agent.id) or agent))
+    step = await agent_step(request, ScreenNameIn)
+    name = (step.body.screen_name or "").strip() or None
+    await step.run(lambda: step.engine.set_screen_name(step.agent_id, name))
+    return _me_now(step)
+
+
+def _me_now(step: Step[Any]) -> web.Response:
+    """``me`` after the command (the view as signed in, should the agent be gone since)."""
+    return web.json_response(me(step.bridge, step.engine.agent_view(step.agent.id) or step.agent))
 
 
 @routes.post(f"{P}/heartbeat")
@@ -107,10 +108,9 @@ async def put_screen_name(request: web.Request) -> web.Response:
     auth="agent",
 )
 async def heartbeat(request: web.Request) -> web.Response:
-    claims, _, _ = await _agent_command(request, EmptyIn)
-    bridge = request.app[bridge_key]
-    await bridge.runner.run(lambda: bridge.engine.heartbeat(claims.agent_id))
-    return web.json_response(bridge.engine.presence(claims.agent_id))
+    step = await agent_step(request, EmptyIn)
+    await step.run(lambda: step.engine.heartbeat(step.agent_id))
+    return web.json_response(step.engine.presence(step.agent_id))
 
 
 @routes.post(f"{P}/sign-out")
@@ -160,14 +160,6 @@ routes.get(f"{P}/transferred")(list_transferred)
 routes.get(f"{P}/chats")(list_mine)
 
 
-def chat_with_history(bridge: Bridge, chat_id: str, agent_id: str) -> dict[str, Any]:
-    """The chat and its history as ``agent_id`` may read it (whispers: ``in_agent_history``)."""
-    supervises = bridge.engine.supervisor_reaches(chat_id, agent_id)
-    rows = bridge.store.chat_rows(chat_id)
-    history = [r for r in rows if in_agent_history(r, agent_id, supervises)]
-    return {"chat": summary(bridge, chat_id), "history": history}
-
-
 @routes.get(f"{P}/chats/{{chat_id}}")
 @doc(
     "A chat I can see, with its whole history including notes", response=AgentChatOut, auth="agent"
@@ -187,9 +179,8 @@ async def get_chat(request: web.Request) -> web.Response:
     auth="agent",
 )
 async def accept(request: web.Request) -> web.Response:
-    chat_id, claims, bridge, _ = await _chat_action(request, EmptyIn)
-    await bridge.runner.run(lambda: bridge.engine.accept(chat_id, claims.agent_id))
-    return web.json_response(chat_with_history(bridge, chat_id, claims.agent_id))
+    step = await chat_step(request, EmptyIn)
+    return await step.with_history(lambda: step.engine.accept(step.chat_id, step.agent_id))
 
 
 @routes.post(f"{P}/chats/{{chat_id}}/messages")
@@ -204,18 +195,17 @@ async def accept(request: web.Request) -> web.Response:
     auth="agent",
 )
 async def post_message(request: web.Request) -> web.Response:
-    chat_id, claims, _, body = await _chat_action(request, MessageIn)
-    return await post_once(request, chat_id, body, claims.agent_id)
+    step = await chat_step(request, MessageIn)
+    return await post_once(request, step.chat_id, step.body, step.agent_id)
 
 
 @routes.post(f"{P}/chats/{{chat_id}}/notes")
 @doc("Add a note only agents see", body=NoteIn, response=PostedOut, status=201, auth="agent")
 async def add_note(request: web.Request) -> web.Response:
-    chat_id, claims, bridge, body = await _chat_action(request, NoteIn)
-    rows = await bridge.runner.run(
-        lambda: bridge.engine.add_note(chat_id, claims.agent_id, body.text)
+    step = await chat_step(request, NoteIn)
+    return await step.posted(
+        lambda: step.engine.add_note(step.chat_id, step.agent_id, step.body.text)
     )
-    return web.json_response({"seq": rows[-1]["seq"], "n": rows[-1]["payload"]["n"]}, status=201)
 
 
 @routes.post(f"{P}/chats/{{chat_id}}/transfer")
@@ -226,13 +216,16 @@ async def add_note(request: web.Request) -> web.Response:
     auth="agent",
 )
 async def transfer(request: web.Request) -> web.Response:
-    chat_id, claims, bridge, body = await _chat_action(request, TransferIn)
-    return await _act(
-        bridge,
-        chat_id,
-        lambda: bridge.engine.transfer(
-            chat_id, claims.agent_id, to_agent=body.to_agent, to_queue=body.to_queue, note=body.note
-        ),
+    step = await chat_step(request, TransferIn)
+    body = step.body
+    return await step.acted(
+        lambda: step.engine.transfer(
+            step.chat_id,
+            step.agent_id,
+            to_agent=body.to_agent,
+            to_queue=body.to_queue,
+            note=body.note,
+        )
     )
 
 
@@ -244,11 +237,11 @@ async def transfer(request: web.Request) -> web.Response:
     auth="agent",
 )
 async def end(request: web.Request) -> web.Response:
-    chat_id, claims, bridge, body = await _chat_action(request, EndIn)
-    commands = [lambda: bridge.engine.end(chat_id, claims.agent_id)]
-    if body.send_transcript:  # checked now (email on, an address): a refusal ends nothing
-        commands.append(email_command(bridge, chat_id, None, claims.agent_id))
-    return await _act(bridge, chat_id, *commands)
+    step = await chat_step(request, EndIn)
+    commands = [lambda: step.engine.end(step.chat_id, step.agent_id)]
+    if step.body.send_transcript:  # checked now (email on, an address): a refusal ends nothing
+        commands.append(email_command(step.bridge, step.chat_id, None, step.agent_id))
+    return await step.acted(*commands)
 
 
 @routes.post(f"{P}/chats/{{chat_id}}/abandon")
@@ -259,11 +252,10 @@ async def end(request: web.Request) -> web.Response:
     auth="agent",
 )
 async def abandon(request: web.Request) -> web.Response:
-    chat_id, claims, bridge, body = await _chat_action(request, AbandonIn)
-    return await _act(
-        bridge,
-        chat_id,
-        lambda: bridge.engine.abandon(chat_id, claims.agent_id, confirm=body.confirm),
+    step = await chat_step(request, AbandonIn)
+    confirm = step.body.confirm
+    return await step.acted(
+        lambda: step.engine.abandon(step.chat_id, step.agent_id, confirm=confirm)
     )
 
 
@@ -283,30 +275,3 @@ async def directory(request: web.Request) -> web.Response:
         if a.signed_in and a.permitted
     ]
     return web.json_response({"agents": agents, "queues": engine.queue_keys()})
-
-
-async def _agent_command(request: web.Request, body: type[B]) -> tuple[AgentClaims, B, AgentView]:
-    """The permitted agent's claims, the body and the signed-in agent, in that order, so that
-    a refused token (401/403) or a bad body (422) signs nobody in."""
-    claims = auth.permitted_claims(request)
-    parsed = await parse_body(request, body)
-    return claims, parsed, await auth.signed_in(request, claims)
-
-
-async def _chat_action(request: web.Request, body: type[B]) -> tuple[str, AgentClaims, Bridge, B]:
-    """The chat id, the agent (who must be able to see the chat), the bridge and the body.
-
-    The order is the point: 401/403 first, then the body, then the sign-in, so that a refused
-    token or a bad body (422) signs nobody in."""
-    chat_id = request.match_info["chat_id"]
-    auth.permitted_claims(request)
-    parsed = await parse_body(request, body)
-    claims, _ = await auth.agent_who_sees(request, chat_id)
-    return chat_id, claims, request.app[bridge_key], parsed
-
-
-async def _act(bridge: Bridge, chat_id: str, *commands: Callable[[], list[Event]]) -> web.Response:
-    rows = await bridge.runner.run(*commands)
-    return web.json_response(
-        {"chat_id": chat_id, "status": bridge.engine.chat_state(chat_id), "events": rows}
-    )

@@ -10,15 +10,16 @@ placeholders are filled, so the console and API clients send the same text.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import asdict
-from typing import Annotated, Any, Literal
+from collections.abc import AsyncIterator, Callable
+from dataclasses import asdict, fields
+from typing import Annotated, Any, Literal, get_type_hints
 
 from aiohttp import web
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, create_model, model_validator
 
 from bridge.canned import CannedLibrary, CannedResponse, ReplyContext
 from bridge.canned import rules as canned_rules
+from bridge.engine.views import ChatView
 from bridge.runtime import AgentClaims, Bridge
 from bridge.runtime.runner import agent_name
 from bridge.store import SideWrite
@@ -27,6 +28,7 @@ from . import auth
 from .apidoc import doc
 from .keys import bridge_key
 from .schemas import In, Out, SearchQuery, parse_body, parse_query
+from .steps import chat_step
 from .workspace import workspace_key
 
 routes = web.RouteTableDef()
@@ -96,18 +98,20 @@ class RenderIn(In):
         return self
 
 
-class CannedOut(Out):
-    id: str
-    scope: str
-    company: str
-    queue: str | None
-    owner: str | None
-    title: str
-    shortcut: str
-    text: str
-    article_id: str | None
-    updated_by: str
-    updated_at: float
+def _answer_model(name: str, row: type) -> type[Out]:
+    """An answer model with the fields of the dataclass the handlers answer with (``asdict``),
+    so the document and the answers cannot drift apart. ``scope`` is documented as a string,
+    as it always was (its values are ``CannedIn``'s)."""
+    hints = get_type_hints(row) | {"scope": str}
+    return create_model(
+        name,
+        __base__=Out,
+        __module__=__name__,
+        **{f.name: (hints[f.name], ...) for f in fields(row)},
+    )
+
+
+CannedOut = _answer_model("CannedOut", CannedResponse)
 
 
 class CannedListOut(Out):
@@ -209,12 +213,11 @@ async def delete_canned(request: web.Request) -> web.Response:
      "queue, mine) and matching knowledge articles, best first", query=SearchQuery,
      response=RepliesOut, auth="agent")  # fmt: skip
 async def chat_replies(request: web.Request) -> web.Response:
-    claims, bridge, chat_id = await _holder(request)
+    chat_id = request.match_info["chat_id"]
+    claims, _ = await auth.agent_who_sees(request, chat_id)
     term = parse_query(request, SearchQuery).q
-    chat = bridge.engine.held_chat(chat_id, claims.agent_id)
-    found = request.app[canned_key].search(
-        term, lambda i: canned_rules.fits_chat(i, claims.agent_id, chat.company, chat.queue)
-    )
+    chat = request.app[bridge_key].engine.held_chat(chat_id, claims.agent_id)
+    found = request.app[canned_key].search(term, _fits(claims.agent_id, chat))
     replies = [_reply_view(item) for item in found]
     if term.strip():
         articles = request.app[workspace_key].directory.search_articles(term, limit=5)
@@ -231,19 +234,15 @@ async def chat_replies(request: web.Request) -> web.Response:
      "filled (409 placeholder_unfilled when the chat has no value, e.g. no ticket yet)",
      body=RenderIn, response=RenderedOut, auth="agent")  # fmt: skip
 async def render(request: web.Request) -> web.Response:
-    auth.permitted_claims(request)
-    body = await parse_body(request, RenderIn)
-    claims, bridge, chat_id = await _holder(request)
-    chat = bridge.engine.held_chat(chat_id, claims.agent_id)
+    step = await chat_step(request, RenderIn)
+    body = step.body
+    chat = step.engine.held_chat(step.chat_id, step.agent_id)
     directory = request.app[workspace_key].directory
     if body.article_id is not None:
         article = directory.article(body.article_id)
         return web.json_response({"text": canned_rules.article_text(article.title, article.url)})
-    item = request.app[canned_key].find(
-        body.canned_id or "",
-        lambda i: canned_rules.fits_chat(i, claims.agent_id, chat.company, chat.queue),
-    )
-    context = _context(bridge, chat_id, claims, chat.tickets)
+    item = request.app[canned_key].find(body.canned_id or "", _fits(step.agent_id, chat))
+    context = _context(step.bridge, step.chat_id, step.claims, chat.tickets)
     text = canned_rules.render(item.text, context.values())
     if item.article_id is not None:
         article = directory.article(item.article_id)
@@ -259,6 +258,11 @@ def _reach(claims: AgentClaims) -> tuple[str, tuple[str, ...]]:
     return claims.agent_id, claims.queues
 
 
+def _fits(agent_id: str, chat: ChatView) -> Callable[[CannedResponse], bool]:
+    """The responses offered in ``chat``, held by ``agent_id`` (``rules.fits_chat``)."""
+    return lambda item: canned_rules.fits_chat(item, agent_id, chat.company, chat.queue)
+
+
 def _reply_view(item: CannedResponse) -> dict[str, Any]:
     return {"kind": "canned", "id": item.id, "title": item.title, "shortcut": item.shortcut,
             "text": item.text}  # fmt: skip
@@ -271,12 +275,6 @@ def _context(
     customer = (meta.customer if meta is not None else {}).get("name") or None
     ticket = list(tickets)[-1] if tickets else None
     return ReplyContext(chat_id, agent_name(bridge.engine, claims.agent_id), customer, ticket)
-
-
-async def _holder(request: web.Request) -> tuple[AgentClaims, Bridge, str]:
-    chat_id = request.match_info["chat_id"]
-    claims, _ = await auth.agent_who_sees(request, chat_id)
-    return claims, request.app[bridge_key], chat_id
 
 
 async def _commit(request: web.Request, item: CannedResponse, write: SideWrite) -> None:

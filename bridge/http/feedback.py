@@ -25,7 +25,8 @@ from bridge.store import Row, SideWrite
 from . import auth
 from .apidoc import doc
 from .keys import bridge_key
-from .schemas import In, Out, parse_body
+from .schemas import In, Out
+from .steps import chat_step, user_step
 
 routes = web.RouteTableDef()
 typing_key = web.AppKey("typing_notices", TypingNotices)
@@ -80,10 +81,7 @@ class SurveyStateOut(Out):
 @doc("The user is typing (or stopped): shown to the agent, never stored", body=TypingIn,
      response=TypingOut, status=202, errors=(429,), auth="user")  # fmt: skip
 async def user_typing(request: web.Request) -> web.Response:
-    chat_id = request.match_info["chat_id"]
-    auth.user_of(request, chat_id)
-    body = await parse_body(request, TypingIn)
-    bridge = request.app[bridge_key]
+    chat_id, bridge, body = await user_step(request, TypingIn)
     check_open(bridge, chat_id)
     request.app[typing_key].send(
         bridge, typing_notices.notice(chat_id, "user", body.typing, bridge.clock())
@@ -96,18 +94,13 @@ async def user_typing(request: web.Request) -> web.Response:
      "virtual agent's platform, never stored", body=TypingIn, response=TypingOut, status=202,
      errors=(429,), auth="agent")  # fmt: skip
 async def agent_typing(request: web.Request) -> web.Response:
-    chat_id = request.match_info["chat_id"]
-    claims = auth.permitted_claims(request)
-    body = await parse_body(request, TypingIn)
-    await auth.signed_in(request, claims)
-    bridge = request.app[bridge_key]
-    bridge.engine.held_chat(chat_id, claims.agent_id)  # 409 chat_not_active unless held
-    name = bridge.engine.display_name(claims.agent_id)
-    row = typing_notices.notice(
-        chat_id, "agent", body.typing, bridge.clock(), claims.agent_id, name
-    )
-    request.app[typing_key].send(bridge, row)
-    return web.json_response({"typing": body.typing}, status=202)
+    step = await chat_step(request, TypingIn, must_see=False)
+    chat_id, agent_id, typing = step.chat_id, step.agent_id, step.body.typing
+    step.engine.held_chat(chat_id, agent_id)  # 409 chat_not_active unless held
+    name = step.engine.display_name(agent_id)
+    row = typing_notices.notice(chat_id, "agent", typing, step.bridge.clock(), agent_id, name)
+    request.app[typing_key].send(step.bridge, row)
+    return web.json_response({"typing": typing}, status=202)
 
 
 def check_open(bridge: Bridge, chat_id: str) -> None:
@@ -126,10 +119,7 @@ def check_open(bridge: Bridge, chat_id: str) -> None:
 @doc("The user has read the chat up to message up_to (a MessagesRead event)", body=ReadIn,
      response=ReadOut, auth="user")  # fmt: skip
 async def user_read(request: web.Request) -> web.Response:
-    chat_id = request.match_info["chat_id"]
-    auth.user_of(request, chat_id)
-    body = await parse_body(request, ReadIn)
-    bridge = request.app[bridge_key]
+    chat_id, bridge, body = await user_step(request, ReadIn)
     events = await bridge.runner.run(lambda: bridge.engine.mark_read(chat_id, "user", body.up_to))
     return web.json_response({"up_to": body.up_to, "recorded": bool(events)})
 
@@ -138,15 +128,12 @@ async def user_read(request: web.Request) -> web.Response:
 @doc("The agent has read the chat it holds up to message up_to (a MessagesRead event)",
      body=ReadIn, response=ReadOut, auth="agent")  # fmt: skip
 async def agent_read(request: web.Request) -> web.Response:
-    chat_id = request.match_info["chat_id"]
-    claims = auth.permitted_claims(request)
-    body = await parse_body(request, ReadIn)
-    await auth.signed_in(request, claims)
-    bridge = request.app[bridge_key]
-    events = await bridge.runner.run(
-        lambda: bridge.engine.mark_read(chat_id, "agent", body.up_to, claims.agent_id)
+    step = await chat_step(request, ReadIn, must_see=False)
+    up_to = step.body.up_to
+    events = await step.run(
+        lambda: step.engine.mark_read(step.chat_id, "agent", up_to, step.agent_id)
     )
-    return web.json_response({"up_to": body.up_to, "recorded": bool(events)})
+    return web.json_response({"up_to": up_to, "recorded": bool(events)})
 
 
 # --- the post-chat survey ------------------------------------------------------------------
@@ -168,10 +155,7 @@ async def survey_state(request: web.Request) -> web.Response:
      "(a SurveyAnswered event)", body=SurveyIn, response=SurveyOut, status=201,
      auth="user")  # fmt: skip
 async def answer_survey(request: web.Request) -> web.Response:
-    chat_id = request.match_info["chat_id"]
-    auth.user_of(request, chat_id)
-    body = await parse_body(request, SurveyIn)
-    bridge = request.app[bridge_key]
+    chat_id, bridge, body = await user_step(request, SurveyIn)
     limit = bridge.settings.survey.max_comment
     if len(body.comment) > limit:
         raise InvalidCommand(f"the comment has {len(body.comment)} characters; at most {limit}")

@@ -47,27 +47,41 @@ def attachment_body_limit(settings: Settings) -> int:
 
 
 def body_limit(request: web.Request) -> int:
-    settings = request.app[settings_key]
+    """The route's limit. A ``@large_body`` route's is the app's own ``client_max_size``
+    (``make_app`` sets it to ``attachment_body_limit``), read without recomputing it."""
     if getattr(request.match_info.handler, _LARGE, False):
-        return attachment_body_limit(settings)
-    return settings.limits.json_body_bytes
+        return request.client_max_size
+    return request.app[settings_key].limits.json_body_bytes
 
 
-@web.middleware
-async def body_limits(
-    request: web.Request, handler: Callable[[web.Request], Any]
-) -> web.StreamResponse:
-    """Refuse a body over its route's limit with 413 ``body_too_large``, reading no more of it."""
+def limited(request: web.Request) -> tuple[web.Request, int]:
+    """The request under its route's body limit, and that limit; a declared length over it
+    is refused with 413 ``body_too_large`` before a byte is read."""
     limit = body_limit(request)
     length = request.content_length
     if length is not None and length > limit:
         raise BodyTooLarge(f"the body has {length} bytes; this route takes at most {limit}")
     if request.body_exists and limit < request.client_max_size:  # the app's is the largest
         request = request.clone(client_max_size=limit)  # read() stops past the limit
+    return request, limit
+
+
+def over_limit(limit: int) -> BodyTooLarge:
+    """What a body that passed ``limit`` while it was read is refused with."""
+    return BodyTooLarge(f"the body is over the {limit} bytes this route takes")
+
+
+@web.middleware
+async def body_limits(
+    request: web.Request, handler: Callable[[web.Request], Any]
+) -> web.StreamResponse:
+    """Refuse a body over its route's limit with 413 ``body_too_large``, reading no more of it.
+    (A plain app runs the same check inside ``observe.edge``.)"""
+    request, limit = limited(request)
     try:
         return await handler(request)
     except web.HTTPRequestEntityTooLarge as exc:
-        raise BodyTooLarge(f"the body is over the {limit} bytes this route takes") from exc
+        raise over_limit(limit) from exc
 
 
 @dataclass(slots=True)

@@ -1,7 +1,8 @@
 """The outermost middleware: request id, request-duration histogram, and (if on) the HTTP span.
 
-Which middleware runs is decided once, when the app is built (``observe_middleware``): with
-tracing off it is the plain one, which never touches OpenTelemetry. Per request it costs one
+Which middleware runs is decided once, when the app is built (``middlewares``): with
+tracing off it is ``edge`` alone, which never touches OpenTelemetry and also maps errors to
+problem answers and applies the body limits, in one coroutine frame. Per request it costs one
 clock pair, one histogram observation (labelled by the route's canonical path, never the raw
 URL, so label sets stay few) and one ContextVar set for the log lines (``bridge.logcontext``).
 
@@ -25,7 +26,9 @@ from aiohttp import web
 
 from bridge.logcontext import request_context
 
+from .errors import answer_error, problems
 from .keys import bridge_key
+from .limits import body_limits, limited, over_limit
 
 if TYPE_CHECKING:
     from bridge.runtime.tracing import Tracer
@@ -89,8 +92,9 @@ async def _answer(
     return response
 
 
-def plain(ids: RequestIds) -> Middleware:
-    """``_answer`` inlined: this one runs on every request, so it saves a coroutine frame."""
+def edge(ids: RequestIds) -> Middleware:
+    """A plain app's one middleware: ``observe``, ``problems`` and ``body_limits`` run in one
+    coroutine frame (each middleware layer costs a frame and a wrapper on every request)."""
 
     @web.middleware
     async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -98,10 +102,20 @@ def plain(ids: RequestIds) -> Middleware:
         rid = ids.of(request)
         token = request_context.set({"request_id": rid})
         try:
-            response = await handler(request)
-        except web.HTTPException as exc:
-            _finish(request, exc.status, exc.headers, rid, started)
-            raise
+            try:
+                request, limit = limited(request)
+                try:
+                    response = await handler(request)
+                except web.HTTPRequestEntityTooLarge as exc:
+                    raise over_limit(limit) from exc
+            except web.HTTPException as exc:
+                if exc.status >= 400:
+                    response = answer_error(exc)
+                else:  # a redirect goes out as aiohttp sends it
+                    _finish(request, exc.status, exc.headers, rid, started)
+                    raise
+            except Exception as exc:
+                response = answer_error(exc)
         finally:
             request_context.reset(token)
         headers = None if response.prepared else response.headers
@@ -134,5 +148,9 @@ def traced(ids: RequestIds, tracer: Tracer) -> Middleware:
     return observe_traced
 
 
-def observe_middleware(tracer: Tracer | None) -> Middleware:
-    return plain(RequestIds()) if tracer is None else traced(RequestIds(), tracer)
+def middlewares(tracer: Tracer | None) -> list[Middleware]:
+    """The app's middlewares: ``edge`` alone when tracing is off, else the traced ``observe``
+    around ``problems`` and ``body_limits``."""
+    if tracer is None:
+        return [edge(RequestIds())]
+    return [traced(RequestIds(), tracer), problems, body_limits]

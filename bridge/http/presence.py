@@ -1,9 +1,9 @@
 """Issue 13's agent API: presence with reasons, offers (Accept / Decline), and Ready.
 
 The rules are the engine's (``set_presence``, ``accept_offer``, ``decline_offer``, ``ready``);
-this module only reads the body, signs the agent in and answers. The configured presence
-states and decline reasons come with every presence answer, so the console needs no second
-call (and cannot offer a reason the engine would refuse).
+this module reads the request through ``steps`` (token, body, sign-in) and answers. The
+configured presence states and decline reasons come with every presence answer, so the console
+needs no second call (and cannot offer a reason the engine would refuse).
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from pydantic import Field
 from bridge.runtime import Bridge
 
 from . import auth
-from .agents import _act, _agent_command, _chat_action, chat_with_history
 from .apidoc import doc
 from .keys import bridge_key
 from .schemas import ActionOut, AgentChatOut, EmptyIn, In, PresenceOut
+from .steps import agent_step, chat_step
 
 routes = web.RouteTableDef()
 P = "/api/v1/agent"
@@ -70,12 +70,10 @@ async def get_presence(request: web.Request) -> web.Response:
 
 
 async def _set_presence(request: web.Request) -> web.Response:
-    claims, body, _ = await _agent_command(request, PresenceIn)
-    bridge = request.app[bridge_key]
-    await bridge.runner.run(
-        lambda: bridge.engine.set_presence(claims.agent_id, body.status, body.capacity)
-    )
-    return web.json_response(presence_answer(bridge, claims.agent_id))
+    step = await agent_step(request, PresenceIn)
+    body = step.body
+    await step.run(lambda: step.engine.set_presence(step.agent_id, body.status, body.capacity))
+    return web.json_response(presence_answer(step.bridge, step.agent_id))
 
 
 _PRESENCE_DOC = doc(
@@ -97,9 +95,8 @@ routes.post(f"{P}/presence")(_PRESENCE_DOC(_set_presence))
     auth="agent",
 )
 async def accept_offer(request: web.Request) -> web.Response:
-    chat_id, claims, bridge, _ = await _chat_action(request, EmptyIn)
-    await bridge.runner.run(lambda: bridge.engine.accept_offer(chat_id, claims.agent_id))
-    return web.json_response(chat_with_history(bridge, chat_id, claims.agent_id))
+    step = await chat_step(request, EmptyIn)
+    return await step.with_history(lambda: step.engine.accept_offer(step.chat_id, step.agent_id))
 
 
 @routes.post(f"{P}/chats/{{chat_id}}/offer/decline")
@@ -110,12 +107,9 @@ async def accept_offer(request: web.Request) -> web.Response:
     auth="agent",
 )
 async def decline_offer(request: web.Request) -> web.Response:
-    chat_id, claims, bridge, body = await _chat_action(request, DeclineIn)
-    return await _act(
-        bridge,
-        chat_id,
-        lambda: bridge.engine.decline_offer(chat_id, claims.agent_id, body.reason),
-    )
+    step = await chat_step(request, DeclineIn)
+    reason = step.body.reason
+    return await step.acted(lambda: step.engine.decline_offer(step.chat_id, step.agent_id, reason))
 
 
 @routes.post(f"{P}/ready")
@@ -126,7 +120,7 @@ async def decline_offer(request: web.Request) -> web.Response:
     auth="agent",
 )
 async def ready(request: web.Request) -> web.Response:
-    claims, body, _ = await _agent_command(request, ReadyIn)
-    bridge = request.app[bridge_key]
-    await bridge.runner.run(lambda: bridge.engine.ready(claims.agent_id, body.chat_id))
-    return web.json_response(presence_answer(bridge, claims.agent_id))
+    step = await agent_step(request, ReadyIn)
+    chat_id = step.body.chat_id
+    await step.run(lambda: step.engine.ready(step.agent_id, chat_id))
+    return web.json_response(presence_answer(step.bridge, step.agent_id))

@@ -12,10 +12,10 @@ from aiohttp import web
 from bridge.engine.errors import WrongState
 from bridge.engine.events import Event
 
-from . import auth
 from .apidoc import doc
 from .keys import bridge_key
-from .schemas import EmptyIn, Out, RowOut, parse_body
+from .schemas import EmptyIn, Out, RowOut
+from .steps import chat_step
 
 routes = web.RouteTableDef()
 
@@ -56,19 +56,16 @@ async def features(request: web.Request) -> web.Response:
 @doc("Post a screen-share / remote-session link (from the configured provider) into my chat",
      body=EmptyIn, response=RowOut, status=201, errors=(409,), auth="agent")  # fmt: skip
 async def offer(request: web.Request) -> web.Response:
-    auth.permitted_claims(request)  # 401/403 first, then the body, then the sign-in
-    await parse_body(request, EmptyIn)
-    chat_id = request.match_info["chat_id"]
-    claims, _ = await auth.agent_who_sees(request, chat_id)
-    bridge = request.app[bridge_key]
+    step = await chat_step(request, EmptyIn)
+    chat_id, agent_id = step.chat_id, step.agent_id
 
     def command() -> list[Event]:
-        url = bridge.settings.screen_share.link(chat_id, claims.agent_id)
+        url = step.bridge.settings.screen_share.link(chat_id, agent_id)
         if url is None:
             raise ScreenShareNotConfigured("no screen-share provider is configured")
-        return bridge.engine.offer_screen_share(chat_id, claims.agent_id, url)
+        return step.engine.offer_screen_share(chat_id, agent_id, url)
 
-    rows = await bridge.runner.run(command)
+    rows = await step.run(command)
     return web.json_response(rows[-1], status=201)
 
 

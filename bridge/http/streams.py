@@ -17,6 +17,7 @@ import structlog
 from aiohttp import WSCloseCode, web
 
 from bridge.engine.errors import UnknownChat
+from bridge.jsonfast import dumps
 from bridge.runtime import Bridge, typing_notices
 from bridge.runtime.hub import Subscription
 from bridge.runtime.views import concerns_agent, user_view
@@ -77,12 +78,13 @@ async def _send_user(
             info = waiting_info(bridge, chat_id)
             if info != told:
                 told = info
-                await ws.send_json(
+                await _send(
+                    ws,
                     {
                         "type": "QueueUpdate",
                         "chat_id": chat_id,
                         "payload": {"position": info[0], "estimated_wait": info[1]},
-                    }
+                    },
                 )
             due = loop.time() + interval
         rows = await _next(sub, due - loop.time() if waiting else None)
@@ -155,7 +157,7 @@ async def _send_agent(
     last = since
     for row in relevant(bridge.store.rows_since(since, bridge.settings.agent_backlog_limit)):
         last = await _send_row(ws, row, row, last)
-    await ws.send_json(_counts(bridge, agent_id))
+    await _send(ws, _counts(bridge, agent_id))
     while True:
         rows = await _next(sub, None)
         if sub.overflowed:
@@ -165,12 +167,12 @@ async def _send_agent(
         for row in [r for r in rows or () if r["seq"] is None]:  # typing notices
             holder = bridge.engine.chat_view(row["chat_id"])
             if typing_notices.for_agent(row, agent_id, holder and holder.agent_id):
-                await ws.send_json(row)
+                await _send(ws, row)
         for row in relevant([r for r in rows or () if r["seq"] is not None and r["seq"] > last]):
             last = await _send_row(ws, row, row, last)
             sent = True
         if sent:
-            await ws.send_json(_counts(bridge, agent_id))
+            await _send(ws, _counts(bridge, agent_id))
 
 
 def _counts(bridge: Bridge, agent_id: str) -> dict[str, Any]:
@@ -182,13 +184,18 @@ async def _send_row(ws: web.WebSocketResponse, view: Row | None, row: Row, last:
     (``seq`` None: typing) is sent as it comes and moves nothing."""
     if row["seq"] is None:
         if view is not None:
-            await ws.send_json(view)
+            await _send(ws, view)
         return last
     if row["seq"] <= last:
         return last
     if view is not None:
-        await ws.send_json(view)
+        await _send(ws, view)
     return row["seq"]
+
+
+async def _send(ws: web.WebSocketResponse, data: Any) -> None:
+    """One JSON text frame (``bridge.jsonfast``: each stream encodes every row it shows)."""
+    await ws.send_str(dumps(data))
 
 
 async def _next(sub: Subscription, timeout: float | None) -> list[Row] | None:

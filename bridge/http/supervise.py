@@ -9,12 +9,12 @@ log; so is opening a chat's live stream (``SupervisorMonitored``).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from aiohttp import web
 from pydantic import Field
 
-from bridge.runtime import AgentClaims, Bridge
+from bridge.runtime import Bridge
 from bridge.runtime.hub import Subscription
 from bridge.runtime.runner import agent_name
 from bridge.store import Row
@@ -32,14 +32,13 @@ from .schemas import (
     PostedOut,
     StreamQuery,
     TransferIn,
-    parse_body,
     parse_query,
 )
+from .steps import chat_step
 from .streams import RESUME_CODE, _next, _send_row, _serve, require_websocket
 from .views import summary
 
 routes = web.RouteTableDef()
-B = TypeVar("B", bound=In)
 P = "/api/v1/supervise"
 CHAT = f"{P}/chats/{{chat_id}}"
 
@@ -150,27 +149,6 @@ async def _send_rows(ws: web.WebSocketResponse, rows: list[Row], last: int) -> i
     return last
 
 
-async def _supervisor_action(
-    request: web.Request, body: type[B]
-) -> tuple[str, AgentClaims, Bridge, B]:
-    """401/403 first, then the body, then the sign-in: a refusal signs nobody in."""
-    chat_id = request.match_info["chat_id"]
-    claims = auth.permitted_claims(request)
-    parsed = await parse_body(request, body)
-    await auth.signed_in(request, claims)
-    return chat_id, claims, request.app[bridge_key], parsed
-
-
-async def _acted(bridge: Bridge, chat_id: str, rows: list[Row]) -> web.Response:
-    return web.json_response(
-        {"chat_id": chat_id, "status": bridge.engine.chat_state(chat_id), "events": rows}
-    )
-
-
-def _posted(rows: list[Row]) -> web.Response:
-    return web.json_response({"seq": rows[-1]["seq"], "n": rows[-1]["payload"]["n"]}, status=201)
-
-
 @routes.post(f"{CHAT}/whisper")
 @doc(
     "Whisper to the agent holding the chat: a note the user never sees",
@@ -180,10 +158,9 @@ def _posted(rows: list[Row]) -> web.Response:
     auth="agent",
 )
 async def whisper(request: web.Request) -> web.Response:
-    chat_id, claims, bridge, body = await _supervisor_action(request, NoteIn)
-    engine = bridge.engine
-    rows = await bridge.runner.run(lambda: engine.whisper(chat_id, claims.agent_id, body.text))
-    return _posted(rows)
+    step = await chat_step(request, NoteIn, must_see=False)
+    text = step.body.text
+    return await step.posted(lambda: step.engine.whisper(step.chat_id, step.agent_id, text))
 
 
 @routes.post(f"{CHAT}/barge-in")
@@ -194,9 +171,8 @@ async def whisper(request: web.Request) -> web.Response:
     auth="agent",
 )
 async def barge_in(request: web.Request) -> web.Response:
-    chat_id, claims, bridge, _ = await _supervisor_action(request, EmptyIn)
-    rows = await bridge.runner.run(lambda: bridge.engine.barge_in(chat_id, claims.agent_id))
-    return await _acted(bridge, chat_id, rows)
+    step = await chat_step(request, EmptyIn, must_see=False)
+    return await step.acted(lambda: step.engine.barge_in(step.chat_id, step.agent_id))
 
 
 @routes.post(f"{CHAT}/messages")
@@ -208,12 +184,11 @@ async def barge_in(request: web.Request) -> web.Response:
     auth="agent",
 )
 async def post_message(request: web.Request) -> web.Response:
-    chat_id, claims, bridge, body = await _supervisor_action(request, SupervisorMessageIn)
-    engine = bridge.engine
-    rows = await bridge.runner.run(
-        lambda: engine.post_supervisor_message(chat_id, claims.agent_id, body.text)
+    step = await chat_step(request, SupervisorMessageIn, must_see=False)
+    text = step.body.text
+    return await step.posted(
+        lambda: step.engine.post_supervisor_message(step.chat_id, step.agent_id, text)
     )
-    return _posted(rows)
 
 
 @routes.post(f"{CHAT}/take-over")
@@ -224,9 +199,8 @@ async def post_message(request: web.Request) -> web.Response:
     auth="agent",
 )
 async def take_over(request: web.Request) -> web.Response:
-    chat_id, claims, bridge, _ = await _supervisor_action(request, EmptyIn)
-    rows = await bridge.runner.run(lambda: bridge.engine.take_over(chat_id, claims.agent_id))
-    return await _acted(bridge, chat_id, rows)
+    step = await chat_step(request, EmptyIn, must_see=False)
+    return await step.acted(lambda: step.engine.take_over(step.chat_id, step.agent_id))
 
 
 @routes.post(f"{CHAT}/reassign")
@@ -237,10 +211,14 @@ async def take_over(request: web.Request) -> web.Response:
     auth="agent",
 )
 async def reassign(request: web.Request) -> web.Response:
-    chat_id, claims, bridge, body = await _supervisor_action(request, TransferIn)
-    rows = await bridge.runner.run(
-        lambda: bridge.engine.reassign(
-            chat_id, claims.agent_id, to_agent=body.to_agent, to_queue=body.to_queue, note=body.note
+    step = await chat_step(request, TransferIn, must_see=False)
+    body = step.body
+    return await step.acted(
+        lambda: step.engine.reassign(
+            step.chat_id,
+            step.agent_id,
+            to_agent=body.to_agent,
+            to_queue=body.to_queue,
+            note=body.note,
         )
     )
-    return await _acted(bridge, chat_id, rows)

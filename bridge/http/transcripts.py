@@ -20,7 +20,8 @@ from bridge.runtime.transcripts import email_command, transcript_text
 from . import auth
 from .apidoc import doc
 from .keys import bridge_key
-from .schemas import In, Out, parse_body
+from .schemas import In, Out
+from .steps import user_step
 
 routes = web.RouteTableDef()
 mailer_key = web.AppKey("mailer", TranscriptMailer)
@@ -60,10 +61,7 @@ async def download(request: web.Request) -> web.Response:
      "is durable; it is sent after, with retries", body=TranscriptEmailIn,
      response=TranscriptQueuedOut, status=202, errors=(409,), auth="user")  # fmt: skip
 async def email(request: web.Request) -> web.Response:
-    chat_id = request.match_info["chat_id"]
-    auth.user_of(request, chat_id)
-    body = await parse_body(request, TranscriptEmailIn)
-    bridge = request.app[bridge_key]
+    chat_id, bridge, body = await user_step(request, TranscriptEmailIn)
     rows = await bridge.runner.run(email_command(bridge, chat_id, body.email))
     return web.json_response({"seq": rows[-1]["seq"], "to": rows[-1]["payload"]["to"]}, status=202)
 

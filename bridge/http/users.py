@@ -8,6 +8,7 @@ from aiohttp import web
 
 from bridge.engine.errors import NotFound, UnknownChat
 from bridge.engine.events import MessagePosted
+from bridge.jsonfast import dumps
 from bridge.runtime import Bridge
 from bridge.runtime.attachments import describe, prepare
 from bridge.store import EventStore, Row, SideWrite
@@ -30,6 +31,26 @@ from .schemas import (
 from .views import chat_status, user_rows
 
 routes = web.RouteTableDef()
+
+
+# The busiest route is registered first: aiohttp tries a path's candidates (every
+# ``/api/v1/chats/{chat_id}...`` route) in registration order, one coroutine each.
+@routes.post("/api/v1/chats/{chat_id}/messages")
+@large_body
+@doc(
+    "Post a user message (attachments for self-service chats only)",
+    body=MessageIn,
+    response=PostedOut,
+    status=201,
+    also=(200,),  # the same Idempotency-Key again: the first answer
+    idempotent=True,
+    auth="user",
+)
+async def post_message(request: web.Request) -> web.Response:
+    chat_id = request.match_info["chat_id"]
+    auth.user_of(request, chat_id)
+    body = await parse_body(request, MessageIn)
+    return await post_once(request, chat_id, body, None)
 
 
 @routes.get("/api/v1/chats/{chat_id}")
@@ -60,24 +81,6 @@ async def chat_events(request: web.Request) -> web.Response:
     return web.json_response({"events": user_rows(request.app[bridge_key], chat_id, since)})
 
 
-@routes.post("/api/v1/chats/{chat_id}/messages")
-@large_body
-@doc(
-    "Post a user message (attachments for self-service chats only)",
-    body=MessageIn,
-    response=PostedOut,
-    status=201,
-    also=(200,),  # the same Idempotency-Key again: the first answer
-    idempotent=True,
-    auth="user",
-)
-async def post_message(request: web.Request) -> web.Response:
-    chat_id = request.match_info["chat_id"]
-    auth.user_of(request, chat_id)
-    body = await parse_body(request, MessageIn)
-    return await post_once(request, chat_id, body, None)
-
-
 async def post_once(
     request: web.Request, chat_id: str, body: MessageIn, agent_id: str | None
 ) -> web.Response:
@@ -90,7 +93,7 @@ async def post_once(
         idempotency.header_claim(request, scope, body),
         lambda found: post(bridge, chat_id, body, agent_id, found),
     )
-    return web.json_response(answer, status=201 if created else 200)
+    return web.json_response(answer, status=201 if created else 200, dumps=dumps)
 
 
 async def post(

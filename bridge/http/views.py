@@ -8,7 +8,7 @@ from bridge.engine.errors import UnknownChat
 from bridge.engine.views import ChatView
 from bridge.runtime import Bridge
 from bridge.runtime.runner import agent_name
-from bridge.runtime.views import user_view
+from bridge.runtime.views import in_agent_history, user_view
 from bridge.store import Row
 
 
@@ -83,6 +83,14 @@ def summary(bridge: Bridge, chat_id: str) -> dict[str, Any]:
         "offered_to": chat.offered_to,
         "retrial_of": chat.retrial_of,
     }
+
+
+def chat_with_history(bridge: Bridge, chat_id: str, agent_id: str) -> dict[str, Any]:
+    """The chat and its history as ``agent_id`` may read it (whispers: ``in_agent_history``)."""
+    supervises = bridge.engine.supervisor_reaches(chat_id, agent_id)
+    rows = bridge.store.chat_rows(chat_id)
+    history = [r for r in rows if in_agent_history(r, agent_id, supervises)]
+    return {"chat": summary(bridge, chat_id), "history": history}
 
 
 def user_rows(bridge: Bridge, chat_id: str, since: int) -> list[Row]:

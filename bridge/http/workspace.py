@@ -40,6 +40,7 @@ from .apidoc import doc
 from .errors import Forbidden
 from .keys import bridge_key, settings_key
 from .schemas import EmptyIn, In, Out, RowOut, SearchQuery, parse_body, parse_query
+from .steps import chat_step
 
 routes = web.RouteTableDef()
 P = "/api/v1/agent"
@@ -173,19 +174,18 @@ async def get_resources(request: web.Request) -> web.Response:
 @doc("Share a knowledge article: the user sees its title and link; the chat's ticket logs it",
      body=EmptyIn, response=RowOut, status=201, auth="agent")  # fmt: skip
 async def share(request: web.Request) -> web.Response:
-    chat_id, claims, bridge = await _held(request, EmptyIn)
+    step = await chat_step(request, EmptyIn)
+    chat_id, agent_id, engine = step.chat_id, step.agent_id, step.engine
     article_id = request.match_info["article_id"]
     workspace = request.app[workspace_key]
 
     def command() -> list[Event]:
-        chat = held_chat(bridge.engine, chat_id, claims.agent_id)
+        chat = held_chat(engine, chat_id, agent_id)
         article = workspace.directory.article(article_id)
         workspace.share_article(chat_id, article_id, company=chat.company)
-        return bridge.engine.share_article(
-            chat_id, claims.agent_id, article.id, article.title, article.url
-        )
+        return engine.share_article(chat_id, agent_id, article.id, article.title, article.url)
 
-    rows = await bridge.runner.run(command)
+    rows = await step.run(command)
     return web.json_response(rows[-1], status=201)
 
 
@@ -193,20 +193,20 @@ async def share(request: web.Request) -> web.Response:
 @doc("Pin (flag) a knowledge article to the chat's ticket", body=PinIn, response=TicketOut,
      auth="agent")  # fmt: skip
 async def pin(request: web.Request) -> web.Response:
-    chat_id, claims, bridge = await _held(request)
-    body = await parse_body(request, PinIn)
+    step = await chat_step(request, PinIn)
+    chat_id, agent_id, engine, body = step.chat_id, step.agent_id, step.engine, step.body
     article_id = request.match_info["article_id"]
     directory = request.app[workspace_key].directory
     pinned: list[Ticket] = []
 
     def command() -> list[Event]:
-        chat = held_chat(bridge.engine, chat_id, claims.agent_id)
+        chat = held_chat(engine, chat_id, agent_id)
         if body.ticket_id not in chat.tickets:
             raise NotFound(f"ticket {body.ticket_id!r} is not linked to chat {chat_id!r}")
         pinned.append(directory.pin_article(body.ticket_id, article_id))
-        return bridge.engine.pin_article(chat_id, claims.agent_id, body.ticket_id, article_id)
+        return engine.pin_article(chat_id, agent_id, body.ticket_id, article_id)
 
-    await bridge.runner.run(command)
+    await step.run(command)
     return web.json_response(ticket_view(pinned[0]))
 
 
@@ -215,8 +215,8 @@ async def pin(request: web.Request) -> web.Response:
      'mode "edit" lists missing_fields', body=TicketIn, response=TicketOut, status=201,
      auth="agent")  # fmt: skip
 async def create_ticket(request: web.Request) -> web.Response:
-    chat_id, claims, bridge = await _held(request)
-    body = await parse_body(request, TicketIn)
+    step = await chat_step(request, TicketIn)
+    chat_id, claims, bridge, body = step.chat_id, step.claims, step.bridge, step.body
     workspace = request.app[workspace_key]
     made: list[Ticket] = []
 
@@ -311,15 +311,10 @@ async def get_resolution(request: web.Request) -> web.Response:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-async def _held(
-    request: web.Request, empty: type[EmptyIn] | None = None
-) -> tuple[str, AgentClaims, Bridge]:
+async def _held(request: web.Request) -> tuple[str, AgentClaims, Bridge]:
     """Chat id, claims and bridge for an agent who can see the chat (holding is checked in
     the command, after due timers fired)."""
     chat_id = request.match_info["chat_id"]
-    if empty is not None:
-        auth.permitted_claims(request)  # 401/403 first, then the body, then the sign-in
-        await parse_body(request, empty)
     claims, _ = await auth.agent_who_sees(request, chat_id)
     return chat_id, claims, request.app[bridge_key]
 

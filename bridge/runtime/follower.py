@@ -30,7 +30,9 @@ class RowFollower:
         self._name = name
         self._sub = bridge.hub.subscribe_all()
         self._task: asyncio.Task[None] | None = None
-        self._progress = asyncio.Condition()
+        # Who waits in ``reached``: (seq, future), woken once ``seq`` is handled. A list, not
+        # a Condition: every commit wakes each follower, and mostly nobody is waiting.
+        self._waiting: list[tuple[int, asyncio.Future[None]]] = []
         self.seq = 0
 
     def start(self, *, replay: bool) -> None:
@@ -49,8 +51,24 @@ class RowFollower:
 
     async def reached(self, seq: int) -> None:
         """Wait until every row up to ``seq`` has been handled (tests, ordered answers)."""
-        async with self._progress:
-            await self._progress.wait_for(lambda: self.seq >= seq)
+        if self.seq >= seq:
+            return
+        future = asyncio.get_running_loop().create_future()
+        self._waiting.append((seq, future))
+        await future
+
+    def _progressed(self) -> None:
+        """Wake the ``reached`` waiters whose row has been handled."""
+        if not self._waiting:
+            return
+        still = []
+        for seq, future in self._waiting:
+            if self.seq >= seq:
+                if not future.done():
+                    future.set_result(None)
+            elif not future.done():  # a cancelled wait is dropped
+                still.append((seq, future))
+        self._waiting = still
 
     async def _run(self) -> None:
         while True:
@@ -64,8 +82,7 @@ class RowFollower:
                     self._feed(rows)
             except Exception as exc:  # the store failed to read a gap: keep following
                 log.error("follower_catch_up_failed", follower=self._name, error=repr(exc))
-            async with self._progress:
-                self._progress.notify_all()
+            self._progressed()
 
     def _catch_up(self) -> None:
         store = self._bridge.store

@@ -7,8 +7,9 @@ they are never stale and cost nothing between scrapes.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from bisect import bisect_left
+from collections.abc import Callable, Iterator, Sequence
+from itertools import accumulate
 
 from prometheus_client import (
     CollectorRegistry,
@@ -19,8 +20,9 @@ from prometheus_client import (
     ProcessCollector,
     generate_latest,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
+from prometheus_client.utils import floatToGoString
 
 from bridge.engine import Engine
 
@@ -68,6 +70,41 @@ class RoutingCollector(Collector):
         )
 
 
+class LoopHistogram(Collector):
+    """A labelled histogram observed from the event loop only: one list of bucket counts per
+    label set, no lock and no child lookup (``prometheus_client``'s ``Histogram`` costs more
+    per request than routing it). Scraped like any histogram (``_bucket``, ``_count``,
+    ``_sum``)."""
+
+    def __init__(
+        self,
+        name: str,
+        documentation: str,
+        labels: Sequence[str],
+        buckets: Sequence[float],
+        registry: CollectorRegistry,
+    ) -> None:
+        self._name, self._documentation, self._labels = name, documentation, list(labels)
+        self._bounds = tuple(buckets)
+        self._les = [floatToGoString(b) for b in self._bounds] + ["+Inf"]
+        self._series: dict[tuple[str, ...], list[float]] = {}  # bucket counts, then the sum
+        registry.register(self)
+
+    def observe(self, labels: tuple[str, ...], value: float) -> None:
+        series = self._series.get(labels)
+        if series is None:
+            series = self._series[labels] = [0.0] * (len(self._bounds) + 2)
+        series[bisect_left(self._bounds, value)] += 1  # the first bound >= value: "le"
+        series[-1] += value
+
+    def collect(self) -> Iterator[HistogramMetricFamily]:
+        family = HistogramMetricFamily(self._name, self._documentation, labels=self._labels)
+        for labels, series in list(self._series.items()):
+            buckets = list(zip(self._les, accumulate(series[:-1]), strict=True))
+            family.add_metric(list(labels), buckets, series[-1])
+        yield family
+
+
 # Request latency buckets: the bridge answers most requests in a millisecond or two.
 REQUEST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 _STATUS_CLASSES = ("1xx", "2xx", "3xx", "4xx", "5xx")
@@ -84,12 +121,12 @@ class Metrics:
         leader: Callable[[], bool] = lambda: True,
     ) -> None:
         self.registry = CollectorRegistry()
-        self.request_seconds = Histogram(
+        self.request_seconds = LoopHistogram(
             "livechat_http_request_duration_seconds",
             "HTTP request duration by method, route (its canonical path) and status class",
             ["method", "route", "status"],
-            registry=self.registry,
-            buckets=REQUEST_BUCKETS,
+            REQUEST_BUCKETS,
+            self.registry,
         )
         self.commit_rows = Histogram(
             "livechat_commit_batch_rows",
@@ -120,19 +157,16 @@ class Metrics:
         ProcessCollector(registry=self.registry)
         PlatformCollector(registry=self.registry)
         self.registry.register(RoutingCollector(engine_of, clock))
-        self._request_children: dict[tuple[str, str, int], Any] = {}
+        self._request_labels: dict[tuple[str, str, int], tuple[str, str, str]] = {}
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
-        """One observation per request. Label children are cached by exact status (looking
-        one up with ``labels()`` costs more than the observation itself)."""
+        """One observation per request (on the loop); label sets are cached by exact status."""
         key = (method, route, status)
-        child = self._request_children.get(key)
-        if child is None:
+        labels = self._request_labels.get(key)
+        if labels is None:
             status_class = _STATUS_CLASSES[min(max(status // 100, 1), 5) - 1]
-            child = self._request_children[key] = self.request_seconds.labels(
-                method, route, status_class
-            )
-        child.observe(seconds)
+            labels = self._request_labels[key] = (method, route, status_class)
+        self.request_seconds.observe(labels, seconds)
 
     def observe_commit(self, rows: int, seconds: float) -> None:
         self.commit_rows.observe(rows)

@@ -8,9 +8,10 @@ or from the class (``EventStore.origin_write``): same statements.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
+
+from bridge.jsonfast import dumps, loads
 
 Row = dict[str, Any]
 
@@ -74,7 +75,7 @@ class SideWrites:
         return SideWrite(
             "INSERT INTO idempotency (source, key, chat_id, response, request_hash)"
             " VALUES (?, ?, ?, ?, ?)",
-            (source, key, chat_id, json.dumps(response), request_hash),
+            (source, key, chat_id, dumps(response), request_hash),
         )
 
     @staticmethod
@@ -148,7 +149,7 @@ def flat(row: Row) -> tuple[Any, ...]:
         row["version"],
         row["chat_id"],
         row["agent_id"],
-        json.dumps(row["payload"], separators=(",", ":")),
+        dumps(row["payload"]),
     )
 
 
@@ -161,5 +162,5 @@ def row_of(record: tuple[Any, ...]) -> Row:
         "version": version,
         "chat_id": chat_id,
         "agent_id": agent_id,
-        "payload": json.loads(payload),
+        "payload": loads(payload),
     }

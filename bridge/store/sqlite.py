@@ -14,11 +14,13 @@ event loop; WAL lets it read while the writer commits). The tables and their ver
 from __future__ import annotations
 
 import contextlib
-import json
+import functools
 import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
+
+from bridge.jsonfast import loads
 
 from . import schema
 from .errors import NotAStore, classify
@@ -37,8 +39,21 @@ from .rows import (
 
 __all__ = ["BadRow", "EventStore", "OutboxEntry", "Row", "SideWrite", "StoredAttachment"]
 
-_INSERT_EVENT = "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)"
 _ROW_COLUMNS = "seq, at, type, version, chat_id, agent_id, payload"
+# Rows per INSERT statement: one statement per chunk, not one per row (each statement is a
+# hand-off of the GIL between the writer thread and the loop). 64 rows x 7 columns stays far
+# under SQLite's limit on bound parameters.
+_CHUNK = 64
+
+
+@functools.lru_cache(maxsize=_CHUNK)
+def _insert_events(count: int) -> str:
+    """``INSERT INTO events VALUES (?, ...), ...`` for ``count`` rows (cached per count)."""
+    return "INSERT INTO events VALUES " + ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * count)
+
+
+def _values(rows: Sequence[Row]) -> list[Any]:
+    return [value for row in rows for value in flat(row)]
 
 
 class EventStore(SideWrites):
@@ -117,14 +132,21 @@ class EventStore(SideWrites):
     def write(self, rows: Sequence[Row], side: Sequence[SideWrite] = ()) -> None:
         """Commit rows and side writes atomically: all of them or, on any error, none.
 
-        Raises ``StoreFailed`` naming the cause (full, locked, read-only). ``BEGIN IMMEDIATE``
-        takes the write lock up front, under the busy timeout; SQLite may already have rolled
+        Raises ``StoreFailed`` naming the cause (full, locked, read-only). Rows alone that fit
+        one ``INSERT`` are that one statement, its own transaction; else ``BEGIN IMMEDIATE``
+        takes the write lock up front, under the busy timeout. SQLite may already have rolled
         back on its own (a full disk does), and a second ROLLBACK must not hide the cause.
         """
         conn = self._writer
         try:
+            if not side and len(rows) <= _CHUNK:  # one statement: its own transaction
+                if rows:
+                    conn.execute(_insert_events(len(rows)), _values(rows))
+                return
             conn.execute("BEGIN IMMEDIATE")
-            conn.executemany(_INSERT_EVENT, [flat(row) for row in rows])
+            for start in range(0, len(rows), _CHUNK):
+                chunk = rows[start : start + _CHUNK]
+                conn.execute(_insert_events(len(chunk)), _values(chunk))
             for write in side:
                 conn.execute(write.sql, write.params)
             conn.execute("COMMIT")
@@ -195,7 +217,7 @@ class EventStore(SideWrites):
             "SELECT response, request_hash FROM idempotency WHERE source = ? AND key = ?",
             (source, key),
         ).fetchone()
-        return None if found is None else (json.loads(found[0]), found[1])
+        return None if found is None else (loads(found[0]), found[1])
 
     def origins(self) -> Iterator[tuple[str, str, str | None]]:
         yield from self._reader.execute("SELECT chat_id, source, callback_url FROM chat_origins")

@@ -23,9 +23,10 @@ def _zone(text: str) -> str:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
+    from reports.calibrate import scenario_text
+
     from ..loader import parse_scenario
-    from .calibration import calibrate
-    from .writer import scenario_text
+    from . import calibrate
 
     cal = calibrate(args.log, args.interval, args.tz, args.target, args.capacity)
     out = Path(args.out)

@@ -7,6 +7,7 @@ import json
 import logging
 import re
 
+import pytest
 import structlog
 from aiohttp import web
 from aiohttp.test_utils import TestClient
@@ -154,3 +155,23 @@ def test_the_served_log_format_is_json_lines_with_the_request_id(monkeypatch):
     assert [line["event"] for line in lines] == ["from_structlog", "from the stdlib", "outside"]
     assert [line.get("request_id") for line in lines] == ["r-9", "r-9", None]
     assert lines[0]["n"] == 1 and lines[0]["level"] == "info"
+
+
+def test_request_histogram_buckets_count_a_value_at_a_bound_in_that_bucket():
+    """The loop's own histogram reads like ``prometheus_client``'s: ``le`` is inclusive,
+    buckets are cumulative, and past the last bound only ``+Inf`` counts."""
+    from prometheus_client import CollectorRegistry
+
+    from bridge.runtime.metrics import LoopHistogram
+
+    registry = CollectorRegistry()
+    histogram = LoopHistogram("t_seconds", "test", ["route"], (0.001, 0.01), registry)
+    for value in (0.001, 0.005, 0.5):
+        histogram.observe(("/a",), value)
+
+    def get(suffix: str, **labels: str) -> float | None:
+        return registry.get_sample_value(f"t_seconds{suffix}", {"route": "/a", **labels})
+
+    assert [get("_bucket", le=le) for le in ("0.001", "0.01", "+Inf")] == [1.0, 2.0, 3.0]
+    assert get("_count") == 3.0
+    assert get("_sum") == pytest.approx(0.506)

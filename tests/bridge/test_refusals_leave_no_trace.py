@@ -16,6 +16,7 @@ from aiohttp.test_utils import TestClient
 from .support import agent_headers, bridge_of, call, hand_off
 
 A = "/api/v1/agent"
+S = "/api/v1/supervise"
 VISITOR = agent_headers("vic", permissions=())  # the IT Agent role, not the permission
 VIEWER = agent_headers("val", roles=("Viewer",))  # the permission, not the role
 SUPERVISOR = agent_headers("sue", roles=("Supervisor",), permissions=())
@@ -93,6 +94,9 @@ async def test_a_new_token_without_the_permission_does_not_rewrite_a_known_agent
         ("POST", f"{A}/heartbeat", {"extra": 1}),
         ("PUT", f"{A}/availability", {"available": "maybe"}),
         ("PUT", f"{A}/screen-name", {"name": "Ally"}),
+        ("PUT", f"{A}/presence", {"status": ""}),
+        ("POST", f"{A}/presence", {}),
+        ("POST", f"{A}/ready", {"chat_id": 7}),
     ],
 )
 async def test_a_bad_body_from_a_new_agent_is_422_and_signs_nobody_in(
@@ -106,15 +110,36 @@ async def test_a_bad_body_from_a_new_agent_is_422_and_signs_nobody_in(
 
 
 @pytest.mark.parametrize(
-    ("action", "body"),
-    [("accept", {"x": 1}), ("messages", {"txt": "hi"}), ("notes", {}), ("transfer", [])],
+    ("path", "body"),
+    [
+        # The agent console's chat actions, then the supervisor's: one order for all of them.
+        (f"{A}/chats/{{}}/accept", {"x": 1}),
+        (f"{A}/chats/{{}}/messages", {"txt": "hi"}),
+        (f"{A}/chats/{{}}/notes", {}),
+        (f"{A}/chats/{{}}/transfer", []),
+        (f"{A}/chats/{{}}/end", {"send_transcript": "maybe"}),
+        (f"{A}/chats/{{}}/abandon", {"confirm": "sure"}),
+        (f"{A}/chats/{{}}/offer/accept", {"x": 1}),
+        (f"{A}/chats/{{}}/offer/decline", {}),
+        (f"{A}/chats/{{}}/typing", {"typing": "maybe"}),
+        (f"{A}/chats/{{}}/read", {}),
+        (f"{A}/chats/{{}}/screen-share", {"url": "https://x.example"}),
+        (f"{A}/chats/{{}}/canned/render", {}),
+        (f"{A}/chats/{{}}/articles/KBA00000001/pin", {"ticket": "INC1"}),
+        (f"{A}/chats/{{}}/tickets", {"kind": "problem"}),
+        (f"{S}/chats/{{}}/whisper", {"text": ""}),
+        (f"{S}/chats/{{}}/barge-in", {"x": 1}),
+        (f"{S}/chats/{{}}/messages", {"text": " "}),
+        (f"{S}/chats/{{}}/take-over", []),
+        (f"{S}/chats/{{}}/reassign", {"note": "no target"}),
+    ],
 )
 async def test_a_bad_body_on_a_chat_action_is_422_and_signs_nobody_in(
-    client: TestClient, action: str, body: Any
+    client: TestClient, path: str, body: Any
 ):
     chat_id = (await hand_off(client))["chat_id"]
     before = trace(client)
-    path = f"{A}/chats/{chat_id}/{action}"
+    path = path.format(chat_id)
     refused = await call(client, "POST", path, 422, agent_headers("nia"), body)
     assert refused["code"] == "invalid_body"
     assert trace(client) == before

@@ -262,3 +262,18 @@ def test_a_key_given_twice_is_refused_instead_of_silently_overridden(tmp_path: P
     with pytest.raises(ConfigFileError) as caught:
         load_settings(config_file=path)
     assert str(caught.value) == f"{path}:3: engine.auto_accept: given twice (first on line 2)"
+
+
+def test_bridge_settings_names_every_section_it_holds_though_they_live_by_concern():
+    """The sections live in modules of their own (engine, routing, security, conversation...);
+    code and tests import them from ``bridge.settings``, which must keep naming each one."""
+    import bridge.settings as module
+
+    fields = [*Settings.model_fields.values(), *module.EngineSettings.model_fields.values()]
+    fields += module.DemoUser.model_fields.values()
+    queue_own = set(module.QueueSettings.model_fields) - set(module.QueueRouting.model_fields)
+    fields += [module.QueueSettings.model_fields[name] for name in queue_own]
+    held = {model for field in fields for model in _models_in(field.annotation)}
+    missing = sorted(m.__name__ for m in held if getattr(module, m.__name__, None) is not m)
+    assert not missing, f"bridge.settings does not name {missing}"
+    assert [name for name in module.__all__ if not hasattr(module, name)] == []

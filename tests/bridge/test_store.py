@@ -50,6 +50,31 @@ def test_rows_read_back_by_chat_and_since(tmp_path: Path):
     assert store.max_seq() == 3
 
 
+def test_a_batch_of_many_rows_commits_whole_and_in_order(tmp_path: Path):
+    """Rows go in as multi-row INSERTs of up to 64 rows; a batch of 150 is all there, each
+    row as written (non-ASCII text, big integers, floats)."""
+    store = EventStore(tmp_path / "e.db")
+    rows = [row(n, f"c{n % 7}") for n in range(1, 151)]
+    rows[100]["payload"] = {"text": "é ☃", "big": 2**70, "at": 1764660000.1234567}
+    store.write(rows)
+    assert [r["seq"] for r in store.rows_since(0, 1000)] == list(range(1, 151))
+    assert store.rows_since(0, 1000) == rows
+    assert [r["seq"] for r in store.chat_rows("c3")] == [n for n in range(1, 151) if n % 7 == 3]
+
+
+@pytest.mark.parametrize("count", [5, 150])  # one statement alone; chunks in a transaction
+def test_a_batch_with_a_bad_row_leaves_none_of_its_rows(tmp_path: Path, count: int):
+    store = EventStore(tmp_path / "e.db")
+    store.write([row(1)])
+    batch = [row(n) for n in range(2, 2 + count)]
+    batch[-1] = row(1)  # its seq is taken: the last chunk fails
+    with pytest.raises(StoreFailed, match="UNIQUE constraint failed"):
+        store.write(batch)
+    assert store.max_seq() == 1
+    store.write(batch[:-1])  # nothing of the failed batch was kept: it goes in again
+    assert store.max_seq() == count
+
+
 def test_a_failing_side_write_rolls_the_whole_batch_back(tmp_path: Path):
     store = EventStore(tmp_path / "e.db")
     store.write([row(1)], [EventStore.idempotency_write("s", "k", "c1", {"a": 1})])

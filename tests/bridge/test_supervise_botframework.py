@@ -7,22 +7,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from bridge.settings import Settings
 
 from .support import accept, agent_headers, call, make_settings
-from .test_botframework import Receiver, initiate, through_the_bridge, wire
+from .test_botframework import bot as bot  # the Bot Connector receiver fixture
+from .test_botframework import initiate, through_the_bridge, wire
 
 ALICE = agent_headers("alice", ("Acme/GENERAL",))
 SUE = agent_headers("sue", ("Acme/GENERAL",), roles=("IT Agent", "Supervisor"))
-
-
-@pytest.fixture
-async def bot(aiohttp_server: Any) -> tuple[Receiver, str]:
-    receiver = Receiver()
-    server: TestServer = await aiohttp_server(receiver.app)
-    return receiver, str(server.make_url("/"))
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -217,7 +218,18 @@ def shoot(page: Page, directory: Path, name: str, *, full_page: bool = True) -> 
         page.set_viewport_size(size)
 
 
-def end_chat(console: Page) -> None:
-    """End Chat on the console, confirmed in its dialog (no transcript email)."""
+def accept_from_queue(console: Page, customer: str) -> None:
+    """Open the customer's chat from the console's Queue tab and Accept it."""
+    console.get_by_role("tab", name=re.compile("^Queue")).click()
+    console.locator("#incoming-list").get_by_role("button", name=re.compile(customer)).click()
+    console.get_by_role("button", name="Accept").click()
+    expect(console.locator("#chat-meta")).to_contain_text("Assigned to you")
+
+
+def end_chat(console: Page, user: Page | None = None) -> None:
+    """End Chat on the console, confirmed in its dialog (no transcript email); with ``user``,
+    until the user's page says so (tests sharing a bridge then start from clean queues)."""
     console.locator("#chat-actions").get_by_role("button", name="End Chat").click()
     console.locator("#end-dialog").get_by_role("button", name="End Chat").click()
+    if user is not None:
+        expect(user.locator("#queue-info")).to_have_text("This chat has ended.")

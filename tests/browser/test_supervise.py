@@ -9,25 +9,20 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from .support import Pages, needs_chromium, send, shoot, sign_in, start_chat
+from .support import (
+    Pages,
+    accept_from_queue,
+    end_chat,
+    needs_chromium,
+    send,
+    shoot,
+    sign_in,
+    start_chat,
+)
 
 pytestmark = needs_chromium
 
 WHISPER = "Ask for the asset tag before you reset it"
-
-
-def accept_from_queue(console: Page, customer: str) -> None:
-    console.get_by_role("tab", name=re.compile("^Queue")).click()
-    console.locator("#incoming-list").get_by_role("button", name=re.compile(customer)).click()
-    console.get_by_role("button", name="Accept").click()
-    expect(console.locator("#chat-meta")).to_contain_text("Assigned to you")
-
-
-def end_chat(console: Page, user: Page) -> None:
-    """End Chat and confirm it in its dialog; the package's shared bridge is left clean."""
-    console.locator("#chat-actions").get_by_role("button", name="End Chat").click()
-    console.locator("#end-dialog").get_by_role("button", name="End Chat").click()
-    expect(user.locator("#queue-info")).to_have_text("This chat has ended.")
 
 
 def open_supervised(carol: Page, customer: str) -> None:

@@ -6,22 +6,9 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from .support import Pages, end_chat, needs_chromium, sign_in, start_chat
+from .support import Pages, accept_from_queue, end_chat, needs_chromium, sign_in, start_chat
 
 pytestmark = needs_chromium
-
-
-def accept_from_queue(console: Page, customer: str) -> None:
-    console.get_by_role("tab", name=re.compile("^Queue")).click()
-    console.locator("#incoming-list").get_by_role("button", name=re.compile(customer)).click()
-    console.get_by_role("button", name="Accept").click()
-    expect(console.locator("#chat-meta")).to_contain_text("Assigned to you")
-
-
-def end_as(console: Page, user: Page) -> None:
-    """Leave the package's shared bridge as it was: the chat ends (later tests count queues)."""
-    end_chat(console)
-    expect(user.locator("#queue-info")).to_have_text("This chat has ended.")
 
 
 def alice_holds_a_chat(pages: Pages, question: str, customer: str) -> tuple[Page, Page, Page]:
@@ -64,7 +51,7 @@ def test_after_a_transfer_to_a_named_agent_the_dialog_closes_and_the_chat_stays_
     bob.locator("#incoming-list").get_by_role("button", name=re.compile("Tara Tanner")).click()
     bob.get_by_role("button", name="Accept").click()
     expect(bob.locator("#chat-meta")).to_contain_text("Assigned to you")
-    end_as(bob, user)
+    end_chat(bob, user)
 
 
 def test_sign_out_gives_the_agents_chats_back_to_the_queue_at_once(pages: Pages) -> None:
@@ -78,4 +65,4 @@ def test_sign_out_gives_the_agents_chats_back_to_the_queue_at_once(pages: Pages)
     expect(bob.locator("#incoming-list")).to_contain_text("Sam Signout")
     expect(user.get_by_role("log")).to_contain_text("Your agent is no longer available")
     accept_from_queue(bob, "Sam Signout")
-    end_as(bob, user)
+    end_chat(bob, user)

@@ -74,3 +74,21 @@ def test_no_calibration_chart_legend_covers_the_data(helpdesk_log, monkeypatch, 
         for legend in fig.legends:
             box = legend.get_window_extent(renderer)
             assert not any(box.overlaps(ax.get_window_extent(renderer)) for ax in fig.axes), alt
+
+
+def test_a_report_with_its_calibration_page_imports_no_simulator_module(helpdesk_log, tmp_path):
+    """Layering: reports read logs, the simulator writes them; the page's measurements are
+    the reports package's own, so a build never loads a ``simulator`` module."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "report"
+    script = (
+        "import sys; from reports.cli import main\n"
+        f"assert main(['build', {str(helpdesk_log)!r}, '--out', {str(out)!r}]) == 0\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'simulator'))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert (out / "calibration.html").is_file()

@@ -10,12 +10,15 @@ import pandas as pd
 import pytest
 
 import reports.logstream
+from bridge.engine.errors import UnknownChat
 from reports.log import events_to_frame, load
 from simulator.cli import main
 from simulator.driver import Simulation
 from simulator.loader import load_scenario
 from simulator.replications import run_task, tasks
 from simulator.summary import summarize
+
+from .recorded_runs import Collected
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -80,3 +83,30 @@ def test_the_end_to_end_benchmark_runs_quick_and_prints_its_ratios():
     assert lines[-1].startswith("end-to-end: ") and lines[-1].endswith("x Ciw memory")
     time_ratio = float(lines[-1].split()[1].rstrip("x"))
     assert time_ratio > 0
+
+
+@pytest.mark.parametrize("name", ["mmc-textbook", "skilled-desk", "small-helpdesk"])
+def test_a_streamed_run_forgets_every_chat_once_it_is_closed(name, tmp_path):
+    """Wrap-ups and survey answers still to come hold a chat back until they are done; at the
+    end nothing closed is left in the engine or the driver, whatever the run's length."""
+    scenario = load_scenario(name)
+    log = Collected()
+    sim = Simulation(scenario, 5, log=log)
+    sim.run()
+    opened = [e.chat_id for e in log.events if type(e).__name__ == "ChatOpened"]
+    assert len(opened) > 100 and sim.records == {} and sim.closed == []
+    with pytest.raises(UnknownChat):
+        sim.engine.chat_state(opened[0])
+
+
+def test_the_batches_kept_by_the_writer_read_as_the_file_it_wrote(tmp_path, monkeypatch):
+    """What the summary reads (``LogWriter.frame``) is the frame ``load`` gives for the file."""
+    monkeypatch.setattr(reports.logstream, "BATCH_EVENTS", 500)
+    scenario = load_scenario("skilled-desk")
+    path = tmp_path / "events.parquet"
+    with reports.logstream.LogWriter(path, None, keep=True) as writer:
+        Simulation(scenario, 2, log=writer).run()
+    kept, written = writer.frame(), load(path)
+    assert writer.written > 2000
+    pd.testing.assert_frame_equal(kept, written, check_exact=True)
+    assert kept.attrs == written.attrs

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from bridge.engine.events import ChatTransferred, TicketLinked
+
+from ..facts import rows_of_chats
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,23 +32,31 @@ class Shares:
     tickets: dict[str, float] = field(default_factory=dict)
 
 
-def _first_per_chat(log: pd.DataFrame, type_name: str, column: str) -> pd.Series:
-    rows = log[(log["type"] == type_name).to_numpy() & log[column].notna().to_numpy()]
-    rows = rows.drop_duplicates("chat_id")
-    return pd.Series(rows[column].astype(str).to_numpy(), index=rows["chat_id"].astype(str))
+def _first_per_chat(
+    log: pd.DataFrame, type_name: str, column: str, facts: pd.DataFrame
+) -> np.ndarray:
+    """Per row of ``facts``, ``column`` of the chat's first ``type_name`` row that has one
+    (None for a chat with none), matched by chat code."""
+    mask = (log["type"] == type_name).to_numpy() & log[column].notna().to_numpy()
+    rows = log.loc[mask, ["chat_id", column]]
+    rows = rows[rows["chat_id"].notna().to_numpy()].drop_duplicates("chat_id")
+    out = np.full(len(facts), None, dtype=object)
+    at = rows_of_chats(facts, rows["chat_id"])
+    out[at[at >= 0]] = rows[column].astype(str).to_numpy()[at >= 0]
+    return out
 
 
 def shares(log: pd.DataFrame, facts: pd.DataFrame) -> dict[str, Shares]:
     """Per arrival queue key."""
-    moved_to = _first_per_chat(log, ChatTransferred.__name__, "to_queue")
-    kinds = _first_per_chat(log, TicketLinked.__name__, "kind")
+    moved_to = _first_per_chat(log, ChatTransferred.__name__, "to_queue", facts)
+    kinds = _first_per_chat(log, TicketLinked.__name__, "kind", facts)
     out = {}
     for queue, rows in facts.groupby("queue", observed=True, sort=True):
         answered = rows[rows["answered"].to_numpy()]
         worked = answered[~answered["cancelled_assigned"].to_numpy()]
-        ids = worked["chat_id"].astype(str)
-        dest = moved_to.reindex(ids).dropna().value_counts()
-        kind = kinds.reindex(ids).dropna().value_counts()
+        at = facts.index.get_indexer(worked.index)
+        dest = pd.Series(moved_to[at]).dropna().value_counts()
+        kind = pd.Series(kinds[at]).dropna().value_counts()
         n, w = len(answered), len(worked)
         out[str(queue)] = Shares(
             answered=n,

@@ -58,7 +58,8 @@ def stream_arrivals(
 ) -> list[StreamArrivals]:
     """Every (company, queue, source) with arrivals in the window, in a stable order; chats
     in ``exclude`` (retrials, which the simulator makes itself) are not arrivals."""
-    opened = log[(log["type"] == ChatOpened.__name__).to_numpy()]
+    mask = (log["type"] == ChatOpened.__name__).to_numpy()
+    opened = log.loc[mask, ["at", "chat_id", "company", "queue", "source"]]
     if exclude:
         opened = opened[~opened["chat_id"].astype(str).isin(exclude).to_numpy()]
     keys = pd.DataFrame(

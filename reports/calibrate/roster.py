@@ -16,8 +16,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reports.agents import agent_interval_facts
-
 from .grid import Grid, typical
 
 
@@ -44,10 +42,10 @@ def _name(queues: tuple[str, ...], taken: set[str]) -> str:
     return name
 
 
-def roster(log: pd.DataFrame, grid: Grid, default_capacity: int = 1) -> list[Group]:
-    """One group per queue set seen at sign-in, with its heads per profile entry."""
-    facts = agent_interval_facts(log, grid.interval, default_capacity, end=grid.end)
-    facts = facts[facts["group"].astype(str) != "(unknown)"]
+def roster(agent_facts: pd.DataFrame, grid: Grid) -> list[Group]:
+    """One group per queue set seen at sign-in, with its heads per profile entry, from the
+    agent facts (``reports.agents``) at the grid's interval up to its end."""
+    facts = agent_facts[agent_facts["group"].astype(str) != "(unknown)"]
     exposure = grid.exposure()
     k = grid.index(facts["interval"].to_numpy() + grid.interval / 2)
     facts = facts.assign(k=k)[k >= 0]

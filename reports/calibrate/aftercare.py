@@ -15,7 +15,6 @@ giving up (retrials), and the presence states agents spend their time in.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +29,7 @@ from bridge.engine.events import (
     WrapUpStarted,
 )
 
+from ..payloads import payload_values
 from .fits import Fit, fit
 
 
@@ -57,8 +57,7 @@ def payload_field(rows: pd.DataFrame, name: str) -> pd.Series:
     """A payload field of each row: its own column when the log has one, else from the JSON."""
     if name in rows.columns:
         return rows[name].astype(object).where(rows[name].notna(), None)
-    values = [json.loads(p).get(name) if isinstance(p, str) else None for p in rows["payload"]]
-    return pd.Series(values, index=rows.index, dtype=object)
+    return pd.Series(payload_values(rows["payload"], name), index=rows.index, dtype=object)
 
 
 def _rows(log: pd.DataFrame, cls: type) -> pd.DataFrame:
@@ -107,7 +106,9 @@ def wrap_ups(log: pd.DataFrame, facts: pd.DataFrame) -> WrapUps:
 def retrials(log: pd.DataFrame, facts: pd.DataFrame) -> dict[str, Retrials]:
     """Per arrival queue key of the abandoned chats."""
     back = retrial_ids(log)
-    chats = facts.assign(chat_id=facts["chat_id"].astype(str)).set_index("chat_id")
+    columns = ["queue", "created", "closed_at", "answered", "open_at_end"]
+    chats = facts[columns].set_index(facts["chat_id"].astype(str))
+    queue_of = chats["queue"].astype(str)
     abandoned = chats[~chats["answered"].to_numpy() & ~chats["open_at_end"].to_numpy()]
     first_back = back.reset_index().drop_duplicates(back.name or 0, keep="first")
     original = first_back.iloc[:, 1].to_numpy()
@@ -117,7 +118,7 @@ def retrials(log: pd.DataFrame, facts: pd.DataFrame) -> dict[str, Retrials]:
         mine = np.isin(original, rows.index.to_numpy())
         delay = (chats["created"].reindex(retry[mine]).to_numpy()
                  - chats["closed_at"].reindex(original[mine]).to_numpy())  # fmt: skip
-        went = chats["queue"].astype(str).reindex(retry[mine]).value_counts()
+        went = queue_of.reindex(retry[mine]).value_counts()
         other = [q for q in went.index if q != str(queue)]
         out[str(queue)] = Retrials(
             abandoned=len(rows),

@@ -15,13 +15,12 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from bridge.engine.events import ChatAssigned, ChatOpened
-from reports.errors import ReportError
-from reports.facts import chat_facts
-from reports.log import load, source_name
-from reports.logmeta import LogMeta, log_meta
-from reports.options import DEFAULT_INTERVAL, DEFAULT_TARGET
 
-from ..errors import CalibrationError
+from ..derived import Derived
+from ..errors import LogHasNoChats
+from ..log import load, source_name
+from ..logmeta import LogMeta, log_meta
+from ..options import DEFAULT_INTERVAL, DEFAULT_TARGET
 from .aftercare import Retrials, WrapUps, presence_shares, retrial_ids, retrials, wrap_ups
 from .arrivals import StreamArrivals, stream_arrivals
 from .grid import Grid, make_grid
@@ -53,13 +52,6 @@ class Calibration:
     name: str | None  # the simulated log's scenario
 
 
-def _read(source: str | os.PathLike[str] | pd.DataFrame) -> pd.DataFrame:
-    try:
-        return load(source)
-    except ReportError as exc:
-        raise CalibrationError(str(exc), exc.code) from exc
-
-
 def _grid(log: pd.DataFrame, meta: LogMeta, interval: float | None, tz: Zone) -> Grid:
     zone = ZoneInfo(tz) if isinstance(tz, str) else tz
     zone = zone or (meta.start.tzinfo if meta.start is not None else None) or ZoneInfo("UTC")
@@ -77,22 +69,24 @@ def calibrate(
     tz: Zone = None,
     target: float | None = None,
     default_capacity: int = 1,
+    derived: Derived | None = None,
 ) -> Calibration:
-    """Measure the log; raises :class:`CalibrationError` for a missing or unreadable log, or
-    one without a single chat."""
-    log = _read(source)
+    """Measure the log; raises a :class:`reports.errors.ReportError` for a missing or
+    unreadable log, :class:`LogHasNoChats` for one without a single chat. ``derived`` (the
+    loaded ``source`` with frames already derived from it) saves computing them again."""
+    log = derived.log if derived is not None else load(source)
+    derived = derived if derived is not None else Derived(log)
     opened = int((log["type"] == ChatOpened.__name__).sum()) if len(log) else 0
     if opened == 0:
-        raise CalibrationError(
+        raise LogHasNoChats(
             f"{source_name(source)}: the log holds no chats (no ChatOpened event), so there is "
-            "nothing to calibrate from",
-            "log_has_no_chats",
+            "nothing to calibrate from"
         )
     meta = log_meta(log) or LogMeta()
     grid = _grid(log, meta, interval, tz)
-    facts = chat_facts(log, grid.interval)
+    facts = derived.chat_facts(grid.interval)
     how = log.loc[(log["type"] == ChatAssigned.__name__).to_numpy(), "how"].astype(str)
-    groups = roster(log, grid, default_capacity)
+    groups = roster(derived.agent_facts(grid.interval, default_capacity, grid.end), grid)
     members = {agent: g.name for g in groups for agent in g.agents}
     return Calibration(
         source=source_name(source),

@@ -56,55 +56,87 @@ class HandleTimes:
     second: dict[str, Fit]  # destination queue key -> fit of the work after a transfer
 
 
-class _Walk:
-    """One chat's state while its rows are read: its queue, whether it was transferred or
-    requeued, and the hold in progress."""
+_LEG_COLUMNS = ["chat_id", "queue", "second", "start", "agent_id", "cancelled", "fresh",
+                "ended", "end"]  # fmt: skip
 
-    __slots__ = ("after_requeue", "leg", "queue", "second")
 
-    def __init__(self) -> None:
-        self.queue: str | None = None
-        self.second = self.after_requeue = False
-        self.leg: list | None = None  # [queue, second, start, agent, cancelled, clean start]
+def _last_before(mark: np.ndarray, group_start: np.ndarray) -> np.ndarray:
+    """Per row, the index of the chat's last ``mark`` row before it; -1 when none."""
+    last = np.maximum.accumulate(np.where(mark, np.arange(mark.size), -1))
+    before = np.r_[-1, last[:-1]]
+    return np.where(before >= group_start, before, -1)
 
-    def step(self, kind: str, agent: str | None, queue: str | None, to_queue: str | None,
-             at: float) -> tuple | None:  # fmt: skip
-        """Apply one row; returns a finished leg (queue, second, start, agent, cancelled,
-        clean start, how it ended) when this row ended one."""
-        done = None
-        if kind == ChatAssigned.__name__:
-            self.leg = [self.queue, self.second, at, agent, False, not self.after_requeue]
-        elif kind == ChatCancelled.__name__ and agent is not None and self.leg is not None:
-            self.leg[4] = True
-        elif kind in _ENDS and self.leg is not None:
-            done, self.leg = (*self.leg, _ENDS[kind]), None
-        if kind in (ChatTransferred.__name__, ChatOverflowed.__name__) and to_queue is not None:
-            self.queue = to_queue
-            self.second = self.second or kind == ChatTransferred.__name__
-            self.after_requeue = self.after_requeue and kind == ChatOverflowed.__name__
-        elif kind == ChatRequeued.__name__:
-            self.queue, self.after_requeue = queue, True
-        elif kind == ChatOpened.__name__:
-            self.queue = queue
-        return done
+
+def _pick(values: np.ndarray, index: np.ndarray, fill: object) -> np.ndarray:
+    return np.where(index >= 0, values[np.maximum(index, 0)], fill)
+
+
+def _chat_state(rows: pd.DataFrame, is_: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per row, the chat's state just before it: its queue (set on arrival and requeue from
+    ``queue``, on an overflow or a transfer to a queue from ``to_queue``), whether a transfer
+    to a queue came before (``second``), and whether the last requeue is still unanswered by
+    such a transfer (``after_requeue``; an overflow keeps it)."""
+    chat = rows["chat_id"].cat.codes.to_numpy()
+    first_row = np.r_[True, chat[1:] != chat[:-1]]
+    group_start = np.maximum.accumulate(np.where(first_row, np.arange(chat.size), 0))
+    queue, to_queue = (rows[c].astype(object).where(rows[c].notna(), None).to_numpy()
+                       for c in ("queue", "to_queue"))  # fmt: skip
+    to_present = rows["to_queue"].notna().to_numpy()
+    moved = (is_[ChatTransferred.__name__] | is_[ChatOverflowed.__name__]) & to_present
+    sets = moved | is_[ChatRequeued.__name__] | is_[ChatOpened.__name__]
+    queue_now = np.where(moved, to_queue, queue)
+    transferred = is_[ChatTransferred.__name__] & to_present
+    count = np.r_[0, np.cumsum(transferred)]
+    requeue = _last_before(is_[ChatRequeued.__name__] | transferred, group_start)
+    return {
+        "queue": _pick(queue_now, _last_before(sets, group_start), None),
+        "second": count[np.arange(chat.size)] - count[group_start] > 0,
+        "after_requeue": _pick(is_[ChatRequeued.__name__], requeue, False).astype(bool),
+    }
 
 
 def _legs(log: pd.DataFrame) -> pd.DataFrame:
-    """Every hold of a chat by an agent that ended in the log, with its queue and flags."""
-    rows = log[log["type"].isin(_TYPES).to_numpy() & log["chat_id"].notna().to_numpy()]
+    """Every hold of a chat by an agent that ended in the log, with its queue and flags: a hold
+    starts at ``ChatAssigned`` and ends at the chat's next transfer, close or requeue (another
+    assignment first drops it); a cancel by the user while it is held marks it ``cancelled``."""
+    mask = log["type"].isin(_TYPES).to_numpy() & log["chat_id"].notna().to_numpy()
+    rows = log.loc[mask, ["seq", "at", "type", "chat_id", "agent_id", "queue", "to_queue"]]
     rows = rows.sort_values(["chat_id", "seq"], kind="stable")
-    names = ("chat_id", "type", "agent_id", "queue", "to_queue")
-    cols = [rows[c].astype(object).where(rows[c].notna(), None).to_numpy() for c in names]
-    out: list[tuple] = []
-    chat, walk = None, _Walk()
-    for cid, kind, agent, queue, to_queue, at in zip(*cols, rows["at"].to_numpy(), strict=True):
-        if cid != chat:
-            chat, walk = cid, _Walk()
-        done = walk.step(kind, agent, queue, to_queue, at)
-        if done is not None:
-            out.append((cid, *done, at))
-    legs = pd.DataFrame(out, columns=["chat_id", "queue", "second", "start", "agent_id",
-                                      "cancelled", "fresh", "ended", "end"])  # fmt: skip
+    kind = rows["type"].astype(object).to_numpy()
+    is_ = {name: kind == name for name in _TYPES}
+    state = _chat_state(rows, is_)
+    chat = rows["chat_id"].cat.codes.to_numpy()
+    assigned = is_[ChatAssigned.__name__]
+    ends = np.isin(kind, list(_ENDS))
+    marks = np.flatnonzero(assigned | ends)  # where a hold starts or ends
+    start = marks[:-1][
+        assigned[marks[:-1]] & ends[marks[1:]] & (chat[marks[1:]] == chat[marks[:-1]])
+    ]
+    stop = marks[np.searchsorted(marks, start) + 1]
+    by_user = np.r_[0, np.cumsum(is_[ChatCancelled.__name__] & rows["agent_id"].notna().to_numpy())]
+    if not len(start):
+        return _with_duration(pd.DataFrame([], columns=_LEG_COLUMNS))
+    at = rows["at"].to_numpy()
+    legs = pd.DataFrame(
+        {
+            "chat_id": rows["chat_id"].astype(object).to_numpy()[start],
+            "queue": state["queue"][start],
+            "second": state["second"][start],
+            "start": at[start],
+            "agent_id": rows["agent_id"]
+            .astype(object)
+            .where(rows["agent_id"].notna(), None)
+            .to_numpy()[start],
+            "cancelled": by_user[stop] - by_user[start] > 0,
+            "fresh": ~state["after_requeue"][start],
+            "ended": np.array([_ENDS[k] for k in kind[stop]], dtype=object),
+            "end": at[stop],
+        }
+    )
+    return _with_duration(legs)
+
+
+def _with_duration(legs: pd.DataFrame) -> pd.DataFrame:
     legs["duration"] = legs["end"] - legs["start"]
     legs["clean"] = ~legs["cancelled"] & legs["fresh"] & (legs["ended"] != "requeued")
     return legs

@@ -1,5 +1,9 @@
 """The calibrated scenario as YAML text with comments: what ``simulator.loader`` reads back.
 
+The text follows the scenario schema (``simulator.scenario``) without importing it, so the
+report's calibration page needs no simulator; ``livechat-sim calibrate`` checks every text it
+writes with the scenario loader, and the calibration tests load what this writes.
+
 Written by hand rather than by a YAML dumper, so each value carries the evidence behind it as
 a comment (see :mod:`evidence`) and a week-long profile reads one day per line.
 """
@@ -13,7 +17,6 @@ from typing import Any
 
 import numpy as np
 
-from ..scenario import Stream
 from . import aftercare_text
 from .arrivals import StreamArrivals
 from .calibration import Calibration
@@ -21,8 +24,6 @@ from .evidence import dispersion_line, fit_lines, patience_lines, seconds
 from .grid import WEEKDAYS
 
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_ ./+-]*$")
-# The scenario's field for overdispersed arrivals (simulator.scenario.Overdispersion).
-HAS_OVERDISPERSION = "overdispersion" in Stream.model_fields
 
 
 def _str(value: str) -> str:
@@ -135,7 +136,7 @@ def _overdispersion(stream: StreamArrivals) -> list[str]:
     if not d.measured:
         return lines
     field = f"overdispersion: {{day_cv: {d.day_cv:.3g}, interval_cv: {d.interval_cv:.3g}}}"
-    return [*lines, f"    {field}" if HAS_OVERDISPERSION else f"    # {field}"]
+    return [*lines, f"    {field}"]
 
 
 def _handle(cal: Calibration, key: str, indent: int) -> list[str]:
